@@ -1,0 +1,36 @@
+# The README's commands. Each target installs what it needs into .venv first.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN = $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install test test-sqlite validate db-upgrade services clean
+
+$(BIN)/gwc: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/gwc
+
+install: $(BIN)/gwc
+
+# The whole suite on SQLite and, when GWC_TEST_POSTGRES_URL is set, again on PostgreSQL.
+test: install
+	$(BIN)/pytest -q
+
+test-sqlite: install
+	GWC_TEST_POSTGRES_URL= $(BIN)/pytest -q
+
+validate: install
+	$(BIN)/gwc validate workflows forms
+
+db-upgrade: install
+	$(BIN)/gwc db upgrade
+
+# Start PostgreSQL and Redis on a Debian machine that has them installed but not running.
+services:
+	pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true
+	redis-cli ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,43 @@
+"""Settings: the one place that reads the environment.
+
+Every setting has one name, the same in the environment, docker-compose.yml and the README.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'gongwucang.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    broker_url: str | None = None
+    secret_key: str | None = None
+    # Sandbox: CPU seconds one script, condition or expression may use.
+    script_cpu_seconds: float = 1.0
+    # Default priority of an inbox row when the task does not set one (0-100, as Camunda).
+    default_priority: int = 50
+    # Password hashing (argon2id). Defaults follow argon2-cffi's (RFC 9106 low-memory profile);
+    # tests lower them to keep user creation fast.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        if env.get("GWC_DATABASE_URL"):
+            values["database_url"] = env["GWC_DATABASE_URL"]
+        if env.get("GWC_BROKER_URL"):
+            values["broker_url"] = env["GWC_BROKER_URL"]
+        if env.get("GWC_SECRET_KEY"):
+            values["secret_key"] = env["GWC_SECRET_KEY"]
+        if env.get("GWC_SCRIPT_CPU_SECONDS"):
+            values["script_cpu_seconds"] = float(env["GWC_SCRIPT_CPU_SECONDS"])
+        values.update(overrides)
+        return cls(**values)

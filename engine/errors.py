@@ -1,0 +1,95 @@
+"""The EngineError tree. The engine raises only these; the API maps them to HTTP statuses.
+
+Each error carries a stable `code` (machine-readable), a human `message` and optional `details`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    code = "engine_error"
+
+    def __init__(self, message: str, details: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFoundError(EngineError):
+    code = "not_found"
+
+
+class CaseNotFoundError(NotFoundError):
+    code = "case_not_found"
+
+
+class TaskNotFoundError(NotFoundError):
+    code = "task_not_found"
+
+
+class ProcessNotFoundError(NotFoundError):
+    code = "process_not_found"
+
+
+class MessageNotRoutedError(NotFoundError):
+    """No case waits for the message (name and correlation values)."""
+    code = "message_not_routed"
+
+
+class ConflictError(EngineError):
+    """The request lost a race, or the resource is not in a state that allows it."""
+    code = "conflict"
+
+
+class TaskNotOpenError(ConflictError):
+    code = "task_not_open"
+
+
+class TaskClaimedError(ConflictError):
+    code = "task_claimed"
+
+
+class CaseNotActiveError(ConflictError):
+    code = "case_not_active"
+
+
+class PermissionDeniedError(EngineError):
+    """The user may see the resource but not do this with it."""
+    code = "forbidden"
+
+
+class NotCandidateError(PermissionDeniedError):
+    code = "not_candidate"
+
+
+class InvalidInputError(EngineError):
+    code = "invalid_input"
+
+
+class FormInvalidError(InvalidInputError):
+    """details: [{"field", "message"}] for every broken field."""
+    code = "form_invalid"
+
+
+class ModelInvalidError(InvalidInputError):
+    """details: [{"file", "line", "element_id", "message"}] for every problem found."""
+    code = "model_invalid"
+
+
+class ScriptError(EngineError):
+    """A script, condition or expression failed or was refused by the sandbox."""
+    code = "script_error"
+
+    def __init__(self, message: str, line: int | None = None, details: Any = None):
+        super().__init__(message, details)
+        self.line = line
+
+
+class OperatorError(EngineError):
+    """A service-task operator refused the request; the message is shown to people."""
+    code = "operator_error"
+
+
+class AuthenticationError(EngineError):
+    code = "unauthenticated"

@@ -1,0 +1,3 @@
+from gwc.cli import main
+
+main()

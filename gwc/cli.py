@@ -1,0 +1,102 @@
+"""The `gwc` command. Settings come from the environment (see engine/config.py)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.config import Settings
+from engine.errors import EngineError, ModelInvalidError
+
+
+def _engine():
+    from engine.bootstrap import Engine
+    return Engine(Settings.from_env())
+
+
+@click.group(help="公物仓 workflow platform: database, users, process models.")
+def main() -> None:
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Create or migrate the database named by GWC_DATABASE_URL (Alembic).")
+def db_upgrade() -> None:
+    from engine.store.migrate import upgrade
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
+
+
+@main.group(help="Users and their role grants.")
+def users() -> None:
+    pass
+
+
+@users.command("add", help="Create a user, or replace its password and grants. ROLE alone means every scope.")
+@click.argument("name")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--display-name", default=None, help="The name people read, e.g. 王小明.")
+@click.option("--grant", "grants", multiple=True, metavar="ROLE[@SCOPE]", help="Repeat for several roles.")
+def users_add(name: str, password: str, display_name: str | None, grants: tuple[str, ...]) -> None:
+    principal = _run(lambda: _engine().add_user(name, password, list(grants), display_name))
+    roles = ", ".join(f"{r}@{s}" if s else r for r, s in principal.grants) or "(none)"
+    click.echo(f"user {principal.username} ({principal.display_name}): {roles}")
+
+
+def _default_paths(paths: tuple[str, ...]) -> list[str]:
+    return list(paths) or [p for p in ("workflows", "forms") if Path(p).exists()]
+
+
+@main.command(help="Deploy BPMN/DMN files and JSON Schema forms (files or folders; default workflows/ and forms/).")
+@click.argument("paths", nargs=-1)
+def deploy(paths: tuple[str, ...]) -> None:
+    try:
+        items = _engine().deploy(paths=_default_paths(paths), actor="gwc")
+    except ModelInvalidError as exc:
+        _print_problems(exc.details)
+        sys.exit(1)
+    except EngineError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    for item in items:
+        click.echo(f"{item.id} version {item.version}{'' if item.changed else ' (unchanged)'}")
+
+
+@main.command(help="Run the deploy checks without storing anything. Exit 0 valid, 1 invalid.")
+@click.argument("paths", nargs=-1)
+def validate(paths: tuple[str, ...]) -> None:
+    problems = _run(lambda: _engine().validate(paths=_default_paths(paths)))
+    if problems:
+        _print_problems([p.to_dict() for p in problems])
+        sys.exit(1)
+    click.echo("valid")
+
+
+def _print_problems(problems: list[dict]) -> None:
+    for p in problems:
+        click.echo(f"{p['file']}:{p.get('line') or 0}: {p.get('element_id') or '-'}: {p['message']}")
+
+
+def _run(fn):
+    try:
+        return fn()
+    except EngineError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+if __name__ == "__main__":
+    main()
