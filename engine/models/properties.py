@@ -1,0 +1,69 @@
+"""Extension properties of BPMN elements, from spiffworkflow:properties and camunda:properties.
+
+SpiffWorkflow's parser reads only spiffworkflow:properties (into task_spec.extensions['properties']).
+Files made in Camunda Modeler write camunda:properties (Camunda 8: zeebe:properties), so
+`normalize_properties` copies those into one spiffworkflow:properties block before parsing, and the
+runtime reads every task the same way with `task_properties`.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from .ns import CAMUNDA, SPIFF, ZEEBE, q
+
+# Later sources win: spiffworkflow overrides camunda overrides zeebe.
+_SOURCES = (ZEEBE, CAMUNDA, SPIFF)
+
+
+def _extension_elements(element):
+    return element.find(q("extensionElements")) if isinstance(element.tag, str) else None
+
+
+def property_elements(element) -> list:
+    """The <*:property> elements of an element, in the order they apply."""
+    extensions = _extension_elements(element)
+    if extensions is None:
+        return []
+    found = []
+    for ns in _SOURCES:
+        for block in extensions.findall(q("properties", ns)):
+            found.extend(block.iter(q("property", ns)))
+    return found
+
+
+def element_properties(element) -> dict[str, str]:
+    """name -> value of the element's extension properties (spiffworkflow, camunda or zeebe)."""
+    properties: dict[str, str] = {}
+    for prop in property_elements(element):
+        name = prop.get("name")
+        if name:
+            properties[name] = prop.get("value", "")
+    return properties
+
+
+def task_properties(task_spec) -> dict:
+    """The extension properties of a parsed task spec (after normalization, Camunda ones included)."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    properties = extensions.get("properties") if isinstance(extensions, dict) else None
+    return dict(properties) if isinstance(properties, dict) else {}
+
+
+def normalize_properties(tree) -> int:
+    """Replace camunda/zeebe/spiffworkflow property blocks by one merged spiffworkflow:properties
+    block, in place. Returns the number of elements rewritten; a lone spiffworkflow block is left alone.
+    """
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    changed = 0
+    for extensions in list(root.iter(q("extensionElements"))):
+        vendor = extensions.findall(q("properties", CAMUNDA)) + extensions.findall(q("properties", ZEEBE))
+        spiff_blocks = extensions.findall(q("properties", SPIFF))
+        if not vendor and len(spiff_blocks) <= 1:
+            continue
+        merged = element_properties(extensions.getparent())
+        for block in spiff_blocks + vendor:
+            extensions.remove(block)
+        block = etree.SubElement(extensions, q("properties", SPIFF))
+        for name, value in merged.items():
+            etree.SubElement(block, q("property", SPIFF), name=name, value=value)
+        changed += 1
+    return changed

@@ -1,0 +1,67 @@
+"""Service tasks call registered operators by name; an unknown name must fail the deploy, not a case."""
+from __future__ import annotations
+
+from .bundle import Doc
+from .ns import CAMUNDA, SPIFF, ZEEBE, q
+from .problems import Problem
+
+_VENDOR_IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type", "topic")
+
+
+def _known(operators) -> list[str]:
+    names = getattr(operators, "names", None)
+    try:
+        listed = names() if callable(names) else list(operators)
+    except Exception:
+        return []
+    return sorted(str(name) for name in listed)
+
+
+def _vendor_hint(task) -> str:
+    used = [f"camunda:{name}" for name in _VENDOR_IMPLEMENTATIONS if task.get(q(name, CAMUNDA))]
+    extensions = task.find(q("extensionElements"))
+    if extensions is not None and extensions.find(q("taskDefinition", ZEEBE)) is not None:
+        used.append("zeebe:taskDefinition")
+    if extensions is not None and extensions.find(q("connector", CAMUNDA)) is not None:
+        used.append("camunda:connector")
+    return f"（{'、'.join(used)} 是 Camunda 的写法，本平台不会执行）" if used else ""
+
+
+def _send_task_problems(doc: Doc) -> list[Problem]:
+    """A send task only throws a BPMN message here; Camunda's implementations of it never run."""
+    problems = []
+    for task in doc.root.iter(q("sendTask")):
+        hint = _vendor_hint(task)
+        has_message = task.get("messageRef") or task.find(q("messageEventDefinition")) is not None
+        if hint or not has_message:
+            problems.append(doc.problem(task, f"发送任务 {task.get('id')} 在本平台只用来发送 BPMN 消息 (messageRef)"
+                                              f"{'' if has_message else '，但它没有指定消息'}{hint}；要调用外部系统请改用服务任务 "
+                                              f"(send tasks only throw messages)"))
+    return problems
+
+
+def check_service_tasks(doc: Doc, operators) -> list[Problem]:
+    problems = _send_task_problems(doc)
+    for task in doc.root.iter(q("serviceTask")):
+        task_id = task.get("id")
+        extensions = task.find(q("extensionElements"))
+        operator = extensions.find(q("serviceTaskOperator", SPIFF)) if extensions is not None else None
+        if operator is None:
+            problems.append(doc.problem(task, f"服务任务 {task_id} 没有指定要调用的操作；请用 spiffworkflow:serviceTaskOperator "
+                                              f"填写一个已注册的操作{_vendor_hint(task)} (service task without an operator)"))
+            continue
+        name = (operator.get("id") or "").strip()
+        if not name:
+            problems.append(doc.problem(operator, f"服务任务 {task_id} 的 serviceTaskOperator 没有填写操作名称 (id)"))
+        elif name not in operators:
+            known = _known(operators)
+            listed = f"；已注册的操作：{'、'.join(known[:12])}" if known else ""
+            problems.append(doc.problem(operator, f"服务任务 {task_id} 调用的操作 \"{name}\" 未注册{listed} "
+                                                  f"(unknown operator \"{name}\")"))
+        for parameter in operator.iter(q("parameter", SPIFF)):
+            if not parameter.get("id"):
+                problems.append(doc.problem(parameter, f"服务任务 {task_id} 有一个参数没有名称 (id)"))
+            elif parameter.get("value") is not None and not parameter.get("type"):
+                problems.append(doc.problem(parameter, f"服务任务 {task_id} 的参数 {parameter.get('id')} 缺少 type 属性，"
+                                                       f"例如 type=\"str\" (parameter without a type)"))
+    return problems
