@@ -1,0 +1,108 @@
+"""Composition root: builds the engine's parts from Settings and hands out the use cases.
+
+Nothing connects at import time; `Engine(settings)` does. api/ and worker/ call the methods below.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .clock import SystemClock
+from .config import Settings
+from .runtime import clock_patch
+from .runtime.operators import OperatorRegistry
+from .services import cases, deploy, jobs, messages, tasks, timers, users
+from .services.specs import SpecCache
+from .store.database import Database
+
+
+class Engine:
+    def __init__(self, settings: Settings | None = None, operators: OperatorRegistry | None = None,
+                 clock=None):
+        from .sandbox import Sandbox, SandboxEnvironment
+        self.settings = settings or Settings.from_env()
+        self.db = Database(self.settings.database_url)
+        self.operators = operators or OperatorRegistry()
+        self.clock = clock or SystemClock()
+        self.sandbox = Sandbox(cpu_seconds=self.settings.script_cpu_seconds, clock=self.clock)
+        self.environment = SandboxEnvironment(self.sandbox)
+        self.specs = SpecCache()
+        clock_patch.install()
+
+    # ------------------------------------------------------------------ models
+    def deploy(self, files: dict[str, bytes] | None = None, paths: list[str | Path] | None = None,
+               actor: str | None = None):
+        bundle = dict(files or {})
+        if paths:
+            bundle.update(deploy.read_paths(paths))
+        return deploy.deploy(self, bundle, actor)
+
+    def validate(self, files: dict[str, bytes] | None = None, paths: list[str | Path] | None = None):
+        bundle = dict(files or {})
+        if paths:
+            bundle.update(deploy.read_paths(paths))
+        return deploy.validate(self, bundle)
+
+    def process_models(self):
+        return deploy.latest_versions(self)
+
+    # ------------------------------------------------------------------ users
+    def add_user(self, username, password, grants, display_name=None):
+        return users.add_user(self, username, password, grants, display_name)
+
+    def authenticate(self, username, password):
+        return users.authenticate(self, username, password)
+
+    # ------------------------------------------------------------------ cases
+    def start_case(self, process_id, data, user, business_key=None):
+        return cases.start_case(self, process_id, data, user, business_key)
+
+    def get_case(self, case_id):
+        return cases.get_case(self, case_id)
+
+    def list_cases(self, **filters):
+        return cases.list_cases(self, **filters)
+
+    def case_events(self, case_id):
+        return cases.case_events(self, case_id)
+
+    def cancel_case(self, case_id, user, reason=None):
+        return cases.cancel_case(self, case_id, user, reason)
+
+    def retry_case(self, case_id, user, data=None):
+        return cases.retry_case(self, case_id, user, data)
+
+    # ------------------------------------------------------------------ tasks
+    def inbox(self, user, **filters):
+        return tasks.inbox(self, user, **filters)
+
+    def get_task(self, task_id, user):
+        return tasks.get_task(self, task_id, user)
+
+    def claim(self, task_id, user):
+        return tasks.claim(self, task_id, user)
+
+    def unclaim(self, task_id, user):
+        return tasks.unclaim(self, task_id, user)
+
+    def complete(self, task_id, user, data=None):
+        return tasks.complete(self, task_id, user, data)
+
+    def reassign(self, task_id, admin, assignee):
+        return tasks.reassign(self, task_id, admin, assignee)
+
+    # ------------------------------------------------------------------ time, messages, services
+    def fire_due_timers(self, now: datetime | None = None) -> int:
+        return timers.fire_due_timers(self, now)
+
+    def send_message(self, name, correlation, data, user):
+        return messages.send_message(self, name, correlation, data, user)
+
+    def run_service_job(self, job_id: int) -> str:
+        return jobs.run_service_job(self, job_id)
+
+    def run_due_jobs(self) -> int:
+        return jobs.run_due_jobs(self)
+
+    def close(self) -> None:
+        self.db.dispose()

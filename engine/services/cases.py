@@ -1,0 +1,151 @@
+"""Use cases on whole cases: start, read, list, cancel, retry."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from ..errors import (CaseNotActiveError, CaseNotFoundError, InvalidInputError, NotCandidateError,
+                      ProcessNotFoundError)
+from ..runtime.runner import CaseStep
+from ..runtime.script_engine import CaseContext
+from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
+from .case_io import add_event, open_case, save_case
+from .users import load_principal
+from .views import case_view, event_view
+
+
+def _latest(s, process_id: str) -> ProcessVersion:
+    row = s.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                    .order_by(ProcessVersion.version.desc()).limit(1)).scalar_one_or_none()
+    if row is None:
+        raise ProcessNotFoundError(f"流程 {process_id} 未部署")
+    return row
+
+
+def start_case(eng, process_id: str, data: dict | None, user: str, business_key: str | None = None,
+               *, _message=None) -> dict:
+    """Start a case of the latest version, run it to its next wait state, persist it: one transaction."""
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInputError("data 必须是 JSON 对象")
+    with eng.db.unit_of_work() as s:
+        version = _latest(s, process_id)
+        principal = load_principal(s, user)
+        if version.start_role and not principal.has_role(version.start_role) and not principal.is_admin:
+            raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}")
+        now = eng.clock.now()
+        case = Case(id=str(uuid.uuid4()), process_id=process_id, version_id=version.id, version=version.version,
+                    status="running", business_key=business_key, started_by=user, created_at=now,
+                    updated_at=now, data={}, state={}, serializer_version="")
+        s.add(case)
+        s.flush()
+        spec, subs = eng.specs.get(s, version.id)
+        ctx = CaseContext(case_id=case.id, process_id=process_id, session=s)
+        step = CaseStep.new(spec, subs, eng.environment, eng.operators, ctx, now)
+        initial = dict(data or {})
+
+        def begin():
+            start = step.wf.task_tree
+            start.data.update(initial)
+            for task in step.wf.get_tasks():
+                task.data.update({k: v for k, v in initial.items() if k not in task.data})
+            if _message is not None:
+                step.wf.do_engine_steps()
+                _message(step)
+
+        add_event(s, case.id, now, "started", user, None, {"version": version.version,
+                                                          "business_key": business_key})
+        step.run(begin)
+        save_case(eng, s, case, step, user)
+        return _case_detail(s, case)
+
+
+def get_case(eng, case_id: str) -> dict:
+    with eng.db.unit_of_work(write=False) as s:
+        case = s.get(Case, case_id)
+        if case is None:
+            raise CaseNotFoundError(f"案件 {case_id} 不存在")
+        return _case_detail(s, case)
+
+
+def case_events(eng, case_id: str) -> list[dict]:
+    with eng.db.unit_of_work(write=False) as s:
+        if s.get(Case, case_id) is None:
+            raise CaseNotFoundError(f"案件 {case_id} 不存在")
+        rows = s.execute(select(Event).where(Event.case_id == case_id).order_by(Event.id)).scalars()
+        return [event_view(e) for e in rows]
+
+
+def list_cases(eng, *, process_id=None, status=None, business_key=None, started_by=None, overdue=False,
+               limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    with eng.db.unit_of_work(write=False) as s:
+        q = select(Case)
+        if process_id:
+            q = q.where(Case.process_id == process_id)
+        if status:
+            q = q.where(Case.status == status)
+        if business_key:
+            q = q.where(Case.business_key == business_key)
+        if started_by:
+            q = q.where(Case.started_by == started_by)
+        if overdue:
+            late = select(HumanTask.case_id).where(HumanTask.state == "open",
+                                                   HumanTask.due_at < eng.clock.now())
+            q = q.where(Case.id.in_(late))
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = s.execute(q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)).scalars()
+        return [case_view(c) for c in rows], total
+
+
+def cancel_case(eng, case_id: str, user: str, reason: str | None = None) -> dict:
+    with eng.db.unit_of_work() as s:
+        case, step = open_case(eng, s, case_id)
+        if case.status in ("completed", "cancelled"):
+            raise CaseNotActiveError(f"案件已{'完成' if case.status == 'completed' else '取消'}，不能取消")
+        step.wf.cancel()
+        for job in s.execute(select(Job).where(Job.case_id == case_id, Job.status == "pending")).scalars():
+            job.status = "cancelled"
+        for inc in s.execute(select(Incident).where(Incident.case_id == case_id,
+                                                    Incident.resolved_at.is_(None))).scalars():
+            inc.resolved_at = step.now
+        save_case(eng, s, case, step, user)
+        case.status, case.completed_at = "cancelled", step.now
+        add_event(s, case_id, step.now, "cancelled", user, None, {"reason": reason} if reason else None)
+        return _case_detail(s, case)
+
+
+def retry_case(eng, case_id: str, user: str, data: dict | None = None) -> dict:
+    """Re-run every failed task after merging `data` (the corrected values) into it."""
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInputError("data 必须是 JSON 对象")
+    with eng.db.unit_of_work() as s:
+        case, step = open_case(eng, s, case_id)
+        if case.status != "error":
+            raise CaseNotActiveError("只有出错的案件可以重试 (only a case in error can be retried)")
+        from SpiffWorkflow.util.task import TaskState
+        failed = [t for wf in [step.wf, *step.wf.subprocesses.values()] for t in wf.tasks.values()
+                  if t.state == TaskState.ERROR]
+
+        def rerun():
+            for task in failed:
+                if data:
+                    task.data.update(data)
+                if task.state == TaskState.ERROR:
+                    task.run()
+
+        for inc in s.execute(select(Incident).where(Incident.case_id == case_id,
+                                                    Incident.resolved_at.is_(None))).scalars():
+            inc.resolved_at = step.now
+        add_event(s, case_id, step.now, "retried", user, None, {"data": sorted(data)} if data else None)
+        step.run(rerun)
+        save_case(eng, s, case, step, user)
+        return _case_detail(s, case)
+
+
+def _case_detail(s, case: Case) -> dict:
+    open_tasks = list(s.execute(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open")
+                                .order_by(HumanTask.created_at, HumanTask.id)).scalars())
+    incidents = list(s.execute(select(Incident).where(Incident.case_id == case.id,
+                                                      Incident.resolved_at.is_(None))
+                               .order_by(Incident.id)).scalars())
+    return case_view(case, open_tasks, incidents)

@@ -1,0 +1,44 @@
+"""Building an inbox row from a ready human task: title, role, scope, form, due date, priority."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..store.tables import Case, HumanTask
+from ..timeutil import add_iso_duration
+
+UNRESOLVED_SCOPE = "(范围无法确定)"
+
+
+def new_inbox_row(eng, case: Case, ready, now: datetime) -> HumanTask:
+    props = ready.properties
+    due = ready.boundary_due
+    if props.get("dueIn"):
+        try:
+            due = add_iso_duration(now, props["dueIn"].strip().strip("'\""))
+        except ValueError:
+            pass
+    return HumanTask(
+        id=ready.id, case_id=case.id, process_id=case.process_id, element_id=ready.element_id,
+        title=ready.title, role=ready.role, scope=_scope(eng, props.get("scope"), ready.task),
+        form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
+        state="open", assignee=None, priority=_priority(eng, props.get("priority")),
+        created_at=now, due_at=due)
+
+
+def _scope(eng, expression: str | None, task) -> str | None:
+    """The task's scope, matched against grants. A scope that cannot be computed matches no scoped
+    grant (only holders of the role for every scope see the task): failing closed, never open."""
+    if not expression:
+        return None
+    try:
+        value = eng.environment.evaluate(expression, dict(task.data))
+    except Exception:   # noqa: BLE001
+        return UNRESOLVED_SCOPE
+    return None if value is None else str(value)
+
+
+def _priority(eng, value) -> int:
+    try:
+        return max(0, min(100, int(str(value).strip())))
+    except (TypeError, ValueError):
+        return eng.settings.default_priority

@@ -1,0 +1,165 @@
+"""Use cases on human tasks: the inbox, claim, release, complete, reassign."""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, or_, select, update
+from SpiffWorkflow.util.task import TaskState
+
+from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
+                      TaskNotOpenError)
+from ..store.tables import Case, HumanTask
+from .case_io import add_event, open_case, save_case
+from .forms import validate_form
+from .users import Principal, load_principal
+from .views import task_view
+
+SORTS = {"due": (HumanTask.due_at.is_(None), HumanTask.due_at), "priority": (HumanTask.priority.desc(),),
+         "age": (HumanTask.created_at,), "-age": (HumanTask.created_at.desc(),)}
+
+
+def candidate_clause(p: Principal):
+    """SQL for 'the principal is a candidate': role held for the task's scope, or the task has no role."""
+    clauses = [HumanTask.role.is_(None)]
+    unscoped = sorted({r for r, sc in p.grants if sc is None})
+    if unscoped:
+        clauses.append(HumanTask.role.in_(unscoped))
+    for role, scope in p.grants:
+        if scope is not None:
+            clauses.append(and_(HumanTask.role == role, HumanTask.scope == scope))
+    return or_(*clauses)
+
+
+def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, due_before=None,
+          sort: str = "due", limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    if sort not in SORTS:
+        raise InvalidInputError(f"未知的排序方式 {sort!r}，可用: {', '.join(SORTS)}")
+    with eng.db.unit_of_work(write=False) as s:
+        p = load_principal(s, user)
+        mine = HumanTask.assignee == user
+        visible = mine if assigned_to_me else or_(mine, and_(HumanTask.assignee.is_(None), candidate_clause(p)))
+        q = select(HumanTask).where(HumanTask.state == "open", visible)
+        if process_id:
+            q = q.where(HumanTask.process_id == process_id)
+        if role:
+            q = q.where(HumanTask.role == role)
+        if due_before is not None:
+            q = q.where(HumanTask.due_at < due_before)
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = s.execute(q.order_by(*SORTS[sort], HumanTask.id).limit(limit).offset(offset)).scalars()
+        return [task_view(t) for t in rows], total
+
+
+def _visible_task(s, task_id: str, p: Principal) -> HumanTask:
+    """The task if the user may see it; otherwise 'not found' (never reveal it exists)."""
+    row = s.get(HumanTask, task_id)
+    if row is None or not (row.assignee == p.username or p.holds(row.role, row.scope) or p.is_admin):
+        raise TaskNotFoundError(f"任务 {task_id} 不存在")
+    return row
+
+
+def get_task(eng, task_id: str, user: str) -> dict:
+    with eng.db.unit_of_work(write=False) as s:
+        p = load_principal(s, user)
+        row = _visible_task(s, task_id, p)
+        case = s.get(Case, row.case_id)
+        view = task_view(row)
+        view["form"] = {"schema": eng.specs.form(s, case.version_id, row.form) or {},
+                        "ui_schema": eng.specs.form(s, case.version_id, row.ui_form) or {}}
+        view["data"] = case.data
+        return view
+
+
+def claim(eng, task_id: str, user: str) -> dict:
+    with eng.db.unit_of_work() as s:
+        p = load_principal(s, user)
+        row = _visible_task(s, task_id, p)
+        _require_open(row)
+        if row.assignee not in (None, user):
+            raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+        if not p.holds(row.role, row.scope):
+            raise PermissionDeniedError("只有候选人可以认领此任务")
+        if row.assignee is None:
+            # Conditional update: of two concurrent claims exactly one changes the row.
+            won = s.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "open",
+                                                    HumanTask.assignee.is_(None))
+                            .values(assignee=user)).rowcount
+            s.refresh(row)
+            if not won:
+                _require_open(row)
+                raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+            add_event(s, row.case_id, eng.clock.now(), "task_claimed", user, row.element_id, {"task_id": row.id})
+        return task_view(row)
+
+
+def unclaim(eng, task_id: str, user: str) -> dict:
+    with eng.db.unit_of_work() as s:
+        p = load_principal(s, user)
+        row = _visible_task(s, task_id, p)
+        _require_open(row)
+        if row.assignee is None:
+            return task_view(row)
+        if row.assignee != user and not p.is_admin:
+            raise TaskClaimedError(f"任务由 {row.assignee} 认领，只有认领人可以释放")
+        row.assignee = None
+        add_event(s, row.case_id, eng.clock.now(), "task_released", user, row.element_id, {"task_id": row.id})
+        return task_view(row)
+
+
+def reassign(eng, task_id: str, admin: str, assignee: str | None) -> dict:
+    with eng.db.unit_of_work() as s:
+        p = load_principal(s, admin)
+        if not p.is_admin:
+            raise PermissionDeniedError("只有管理员 (ADMIN) 可以转派任务")
+        row = _visible_task(s, task_id, p)
+        _require_open(row)
+        if assignee is not None:
+            load_principal(s, assignee)
+        previous, row.assignee = row.assignee, assignee
+        add_event(s, row.case_id, eng.clock.now(), "task_reassigned", admin, row.element_id,
+                  {"task_id": row.id, "from": previous, "to": assignee})
+        return task_view(row)
+
+
+def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
+    """Validate the data against the task's form, complete it and run the case to its next wait state."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInputError("data 必须是 JSON 对象")
+    with eng.db.unit_of_work() as s:
+        p = load_principal(s, user)
+        row = _visible_task(s, task_id, p)
+        _require_open(row)
+        if row.assignee not in (None, user):
+            raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+        if row.assignee is None and not p.holds(row.role, row.scope):
+            raise PermissionDeniedError("只有候选人或认领人可以完成此任务")
+        case, step = open_case(eng, s, row.case_id)
+        s.refresh(row)                 # read again under the case lock: another writer may have won
+        _require_open(row)
+        if row.assignee not in (None, user):
+            raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+        validate_form(eng.specs.form(s, case.version_id, row.form), data)
+        try:
+            task = step.task(task_id)
+        except TaskNotFoundError:
+            raise TaskNotOpenError("任务已不在待办状态") from None
+        if task.state != TaskState.READY:
+            raise TaskNotOpenError("任务已不在待办状态")
+
+        def submit():
+            task.set_data(**data)
+            step.log.completed_tasks[task_id] = user
+            task.run()
+
+        step.log.events.append(("task_completed", row.element_id, {"task_id": task_id, "fields": sorted(data)}))
+        step.run(submit)
+        row.state, row.completed_by, row.completed_at = "completed", user, step.now
+        row.assignee = row.assignee or user
+        save_case(eng, s, case, step, user)
+        from .cases import _case_detail
+        return {"task": task_view(row), "case": _case_detail(s, case)}
+
+
+def _require_open(row: HumanTask) -> None:
+    if row.state != "open":
+        raise TaskNotOpenError("任务已完成或已取消" if row.state != "open" else "")

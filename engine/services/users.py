@@ -1,0 +1,100 @@
+"""Users, their role grants (ROLE or ROLE@SCOPE) and password hashes (argon2id, memory-hard)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInputError, NotFoundError
+from ..store.tables import Grant, User
+
+PLATFORM_ROLES = ("ADMIN", "DESIGNER", "MANAGER")
+
+
+def _hasher(eng) -> PasswordHasher:
+    return PasswordHasher(time_cost=eng.settings.argon2_time_cost, memory_cost=eng.settings.argon2_memory_kib)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user as the engine sees them: name and grants [(role, scope or None)]."""
+    username: str
+    display_name: str
+    grants: tuple[tuple[str, str | None], ...]
+
+    def has_role(self, role: str, scope: str | None = None) -> bool:
+        return any(r == role and (s is None or scope is None or s == scope) for r, s in self.grants)
+
+    def holds(self, role: str | None, scope: str | None) -> bool:
+        """Candidate test for a task of `role` within `scope` (None role: anyone)."""
+        if role is None:
+            return True
+        return any(r == role and (s is None or s == scope) for r, s in self.grants)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("ADMIN")
+
+
+def parse_grant(text: str) -> tuple[str, str | None]:
+    role, _, scope = text.strip().partition("@")
+    role, scope = role.strip(), scope.strip() or None
+    if not role or not role.replace("_", "").isalnum() or not role.isupper():
+        raise InvalidInputError(f"角色格式不正确: {text!r} (use ROLE or ROLE@SCOPE, e.g. BRANCH_KEEPER@武侯区)")
+    return role, scope
+
+
+def add_user(eng, username: str, password: str, grants: list[str], display_name: str | None = None) -> Principal:
+    """Create the user, or replace the password, display name and grants of an existing one."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise InvalidInputError("用户名不能为空，且不超过 80 个字符")
+    if len(password) < 8:
+        raise InvalidInputError("密码至少 8 个字符")
+    parsed = [parse_grant(g) for g in grants]
+    with eng.db.unit_of_work() as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            user = User(username=username, created_at=eng.clock.now(), password_hash="")
+            s.add(user)
+        user.password_hash = _hasher(eng).hash(password)
+        user.display_name = display_name or user.display_name or username
+        s.flush()
+        s.execute(delete(Grant).where(Grant.user_id == user.id))
+        s.add_all([Grant(user_id=user.id, role=r, scope=sc) for r, sc in dict.fromkeys(parsed)])
+        return Principal(username, user.display_name, tuple(dict.fromkeys(parsed)))
+
+
+def authenticate(eng, username: str, password: str) -> Principal | None:
+    with eng.db.unit_of_work(write=False) as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None or not user.active:
+            _verify(eng, None, password)   # same cost either way: no user enumeration by timing
+            return None
+        if not _verify(eng, user.password_hash, password):
+            return None
+        return _principal(s, user)
+
+
+def _verify(eng, hashed: str | None, password: str) -> bool:
+    hasher = _hasher(eng)
+    try:
+        return hasher.verify(hashed or hasher.hash("timing-equaliser"), password) and hashed is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def load_principal(s: Session, username: str) -> Principal:
+    user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise NotFoundError(f"用户 {username} 不存在")
+    return _principal(s, user)
+
+
+def _principal(s: Session, user: User) -> Principal:
+    grants = s.execute(select(Grant.role, Grant.scope).where(Grant.user_id == user.id)
+                       .order_by(Grant.role, Grant.scope)).all()
+    return Principal(user.username, user.display_name, tuple((r, sc) for r, sc in grants))
