@@ -1,0 +1,51 @@
+"""The gwc command as a user types it: users add, validate, deploy (exit codes and output)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+
+def gwc(tmp_path, *args):
+    env = {**os.environ, "GWC_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+    return subprocess.run([sys.executable, "-m", "gwc", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_help_for_every_command(tmp_path):
+    for args in (["--help"], ["db", "upgrade", "--help"], ["users", "add", "--help"], ["deploy", "--help"],
+                 ["validate", "--help"]):
+        out = gwc(tmp_path, *args)
+        assert out.returncode == 0 and "Usage" in out.stdout
+
+
+def test_validate_deploy_and_users(tmp_path):
+    assert gwc(tmp_path, "db", "upgrade").returncode == 0
+    out = gwc(tmp_path, "validate", "workflows", "forms")
+    assert out.returncode == 0, out.stdout + out.stderr
+    first = gwc(tmp_path, "deploy", "workflows", "forms")
+    assert first.returncode == 0 and "asset_request version 1" in first.stdout
+    again = gwc(tmp_path, "deploy", "workflows", "forms")
+    assert "asset_request version 1 (unchanged)" in again.stdout
+    user = gwc(tmp_path, "users", "add", "zhou.wh", "--password", "correct horse battery",
+               "--display-name", "周管理员", "--grant", "BRANCH_KEEPER@武侯区", "--grant", "MANAGER")
+    assert user.returncode == 0 and "BRANCH_KEEPER@武侯区" in user.stdout and "周管理员" in user.stdout
+    bad = gwc(tmp_path, "users", "add", "x", "--password", "short")
+    assert bad.returncode == 1 and "8" in bad.stderr
+
+
+def test_validate_reports_file_line_element_and_exits_1(tmp_path):
+    broken = tmp_path / "broken.bpmn"
+    text = (FIXTURES / "exclusive_gateway.bpmn").read_text(encoding="utf-8")
+    broken.write_text(text.replace("amount &gt; 1000", "amount &gt;&gt; ("), encoding="utf-8")
+    out = gwc(tmp_path, "validate", str(broken))
+    assert out.returncode == 1
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("broken.bpmn:")]
+    assert lines, out.stdout
+    file_, line, element, message = lines[0].split(":", 3)
+    assert int(line) > 1 and element.strip() and message.strip()
+    deploy = gwc(tmp_path, "deploy", str(broken))
+    assert deploy.returncode == 1
