@@ -16,7 +16,8 @@ from SpiffWorkflow.util.task import TaskState
 from ..errors import EngineError, OperatorError, ScriptError, TaskNotFoundError
 from . import clock_patch
 from .script_engine import CaseContext, CaseScriptEngine
-from .serialization import SERIALIZER_VERSION, dump_state, load_state, prune
+from . import pruning
+from .serialization import SERIALIZER_VERSION, dump_state, load_state
 
 # Prune during a run once a task tree holds this many tasks (SpiffWorkflow's iterator stops at depth 1000).
 PRUNE_THRESHOLD = 300
@@ -99,7 +100,7 @@ class CaseStep:
         while wf._do_engine_steps():
             if len(wf.tasks) > PRUNE_THRESHOLD or any(len(sp.tasks) > PRUNE_THRESHOLD
                                                       for sp in wf.subprocesses.values()):
-                prune(wf)
+                pruning.prune(wf)
         wf.refresh_timers()
 
     def refresh_timers(self) -> None:

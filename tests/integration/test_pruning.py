@@ -1,0 +1,83 @@
+"""Pruning finished history changes nothing a user can see: the same scenarios, run with and without
+pruning, end with the same data, the same path and the same inbox at every step."""
+from __future__ import annotations
+
+import pytest
+
+from engine.runtime import pruning
+from tests.conftest import ROOT, fixture_files
+from tests.helpers import add_users
+
+SCENARIOS = {
+    "parallel": (("parallel_gateway.bpmn", "review_a.schema.json", "review_b.schema.json"), "parallel_gateway", {},
+                 [("ra", "review_a", {"a_ok": True}), ("rb", "review_b", {"b_ok": True})]),
+    "inclusive": (("inclusive_gateway.bpmn", "logistics.schema.json", "install.schema.json"), "inclusive_gateway",
+                  {"need_logistics": True, "need_install": True},
+                  [("center", "arrange_install", {"install_ok": True}),
+                   ("center", "arrange_logistics", {"logistics_ok": True, "trips": 3})]),
+    "multi_instance": (("multi_instance.bpmn", "sign.schema.json"), "multi_instance", {"signers": ["甲", "乙", "丙"]},
+                       [("tester", "sign", {"signature": "s1"}), ("tester", "sign", {"signature": "s2"}),
+                        ("tester", "sign", {"signature": "s3"})]),
+    "call_activity": (("call_activity.bpmn", "approve.schema.json"), "call_parent", {},
+                      [("head", "child_approve", {"approved": False})]),
+    "error_boundary": (("error_event.bpmn", "shortage.schema.json"), "error_event", {"stock": 1, "requested": 3},
+                       [("keeper", "handle_shortage", {"action": "WAIT"})]),
+    "escalation": (("escalation_event.bpmn", "confirm.schema.json"), "escalation_event", {},
+                   [("tester", "finish_work", {"note": "完成"}), ("center", "notice_late", {"note": "已知悉"})]),
+    "loop": (("loop_back_edge.bpmn",), "loop_back_edge", {"count": 0, "target": 120}, []),
+}
+
+
+def run(engine, files, process, data, steps, clock_moves=()):
+    add_users(engine)
+    engine.deploy(fixture_files(*files))
+    case = engine.start_case(process, data, "tester")
+    inboxes = []
+    for user, element, submitted in steps:
+        items, _ = engine.inbox(user)
+        inboxes.append(sorted(i["name"] for i in items))
+        task = next(i for i in items if i["name"] == element)
+        engine.complete(task["id"], user, submitted)
+    final = engine.get_case(case["id"])
+    events = [(e["type"], e["task"]) for e in engine.case_events(case["id"])]
+    return final["status"], final["data"], inboxes, events
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_pruned_and_unpruned_runs_agree(engine, monkeypatch, tmp_path, name):
+    files, process, data, steps = SCENARIOS[name]
+    pruned = run(engine, files, process, data, steps)
+    from engine.bootstrap import Engine
+    from engine.config import Settings
+    from tests.conftest import FAST, make_operators
+    monkeypatch.setattr(pruning, "prune", lambda wf: 0)
+    plain_engine = Engine(Settings(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", **FAST),
+                          make_operators(), engine.clock)
+    plain_engine.db.create_all()
+    try:
+        plain = run(plain_engine, files, process, data, steps)
+    finally:
+        plain_engine.close()
+    assert pruned[0] == plain[0] == "completed"
+    assert pruned == plain
+
+
+def test_asset_request_pruned_and_unpruned_agree(engine, monkeypatch, tmp_path):
+    from tests.processes.test_asset_request import S1_ITEMS, USERS, run_through_engine
+    from engine.bootstrap import Engine
+    from engine.config import Settings
+    from tests.conftest import FAST, make_operators
+    for user, grants in USERS.items():
+        engine.add_user(user, "correct horse battery", grants)
+    pruned = run_through_engine(engine, S1_ITEMS, {})
+    monkeypatch.setattr(pruning, "prune", lambda wf: 0)
+    plain_engine = Engine(Settings(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", **FAST),
+                          make_operators(), engine.clock)
+    plain_engine.db.create_all()
+    for user, grants in USERS.items():
+        plain_engine.add_user(user, "correct horse battery", grants)
+    try:
+        plain = run_through_engine(plain_engine, S1_ITEMS, {})
+    finally:
+        plain_engine.close()
+    assert pruned == plain
