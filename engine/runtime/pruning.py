@@ -8,6 +8,8 @@ SpiffWorkflow keeps every task it ever ran. We keep only a skeleton:
 - for a join that is ready or waiting, the finished instances it will merge — compacted into one: their
   branch data is merged in completion order into the latest instance's parent, exactly as the join
   would merge them one by one, and the older branches are dropped;
+- but not the boundary-join instances left waiting at the end of finished non-interrupting branches
+  (see `_spent_boundary_join`);
 and then cut everything above the lowest common ancestor of the skeleton, which becomes the new root.
 A finished workflow keeps only its last task. History lives in the case's event log.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import copy
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.deep_merge import DeepMerge
@@ -50,9 +54,28 @@ def _compact_join_inputs(join_task, live_ancestor_ids: set) -> object | None:
     return others        # cannot compact safely: keep them all
 
 
+def _spent_boundary_join(task) -> bool:
+    """A waiting boundary join at the end of a finished non-interrupting branch (a reminder, say).
+
+    Such an instance never continues the process: when the activity ends, the join instance under the
+    activity fires first and SpiffWorkflow cancels these. Keeping them would keep every branch forever.
+    """
+    if not isinstance(task.task_spec, BoundaryEventJoin) or task.state != TaskState.WAITING:
+        return False
+    node = task.parent
+    while node is not None and node.parent is not None:
+        if node.parent.task_spec.name == task.task_spec.split_task:
+            spec = node.task_spec
+            return isinstance(spec, BoundaryEvent) and not spec.cancel_activity
+        if not node.has_state(TaskState.FINISHED_MASK):
+            return False
+        node = node.parent
+    return False
+
+
 def _skeleton(workflow) -> tuple[list, list]:
     """(anchors, subtree roots): tasks to keep with their ancestors, and tasks to keep whole."""
-    live = [t for t in workflow.tasks.values() if t.has_state(LIVE)]
+    live = [t for t in workflow.tasks.values() if t.has_state(LIVE) and not _spent_boundary_join(t)]
     live_ancestor_ids = {a.id for t in live for a in _ancestors(t.parent)} if live else set()
     # a task still to run inherits its parent's data: the parent stays, and can be the new root
     anchors, whole = list(live) + [t.parent for t in live if t.parent is not None], []

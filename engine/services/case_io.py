@@ -74,7 +74,7 @@ def save_case(eng, s: Session, row: Case, step: CaseStep, actor: str | None) -> 
                           message_name=m.name, correlation_key=_correlation_key(eng, m)))
     for job in step.context.jobs:
         s.add(Job(case_id=row.id, task_id=job.task_id, kind="service", operator=job.operator, status="pending",
-                  max_attempts=job.max_attempts, next_run_at=now, created_at=now,
+                  max_attempts=job.max_attempts, backoff_seconds=job.backoff_seconds, next_run_at=now, created_at=now,
                   idempotency_key=f"{row.id}:{job.task_id}"))
         add_event(s, row.id, now, "service_queued", actor, job.element_id, {"operator": job.operator})
 

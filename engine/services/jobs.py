@@ -45,7 +45,7 @@ def run_service_job(eng, job_id: int) -> str:
         except Exception as exc:   # noqa: BLE001
             job.last_error = str(exc)[:4000]
             if job.attempts < job.max_attempts:
-                delay = 2.0 * (2 ** (job.attempts - 1))
+                delay = job.backoff_seconds * (2 ** (job.attempts - 1))
                 job.next_run_at = step.now + timedelta(seconds=delay)
                 add_event(s, case.id, step.now, "service_retry", None, task.task_spec.bpmn_id,
                           {"operator": job.operator, "attempt": job.attempts, "error": job.last_error})

@@ -170,6 +170,7 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20))      # pending, done, failed, cancelled
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=3)
+    backoff_seconds: Mapped[float] = mapped_column(default=2.0)   # delay before retry n: base * 2**(n-1)
     next_run_at: Mapped[datetime]
     idempotency_key: Mapped[str] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -25,15 +25,24 @@ SCENARIOS = {
     "escalation": (("escalation_event.bpmn", "confirm.schema.json"), "escalation_event", {},
                    [("tester", "finish_work", {"note": "完成"}), ("center", "notice_late", {"note": "已知悉"})]),
     "loop": (("loop_back_edge.bpmn",), "loop_back_edge", {"count": 0, "target": 120}, []),
+    "reminders": (("boundary_timer_noninterrupting.bpmn", "confirm.schema.json"), "boundary_timer_noninterrupting",
+                  {}, [("clock", {"days": 1, "seconds": 1}, None), ("clock", {"days": 1, "seconds": 1}, None),
+                       ("clock", {"days": 1, "seconds": 1}, None), ("clerk", "in_use", {"note": "已归还"})]),
+    "deadline": (("boundary_timer_interrupting.bpmn", "approve.schema.json"), "boundary_timer_interrupting", {},
+                 [("clock", {"hours": 2}, None), ("city", "escalated_approve", {"approved": True})]),
 }
 
 
-def run(engine, files, process, data, steps, clock_moves=()):
+def run(engine, files, process, data, steps):
     add_users(engine)
     engine.deploy(fixture_files(*files))
-    case = engine.start_case(process, data, "tester")
+    case = engine.start_case(process, data, "admin")
     inboxes = []
     for user, element, submitted in steps:
+        if user == "clock":            # move time and fire what is due
+            engine.clock.advance(**element)
+            engine.fire_due_timers()
+            continue
         items, _ = engine.inbox(user)
         inboxes.append(sorted(i["name"] for i in items))
         task = next(i for i in items if i["name"] == element)
@@ -46,7 +55,9 @@ def run(engine, files, process, data, steps, clock_moves=()):
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_pruned_and_unpruned_runs_agree(engine, monkeypatch, tmp_path, name):
     files, process, data, steps = SCENARIOS[name]
+    start = engine.clock.now()
     pruned = run(engine, files, process, data, steps)
+    engine.clock.set(start)
     from engine.bootstrap import Engine
     from engine.config import Settings
     from tests.conftest import FAST, make_operators

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 396ebba12224
+Revision ID: 2fc48bf21418
 Revises: 
-Create Date: 2026-11-26 17:42:09.656327
+Create Date: 2026-11-26 18:06:32.991197
 """
 from alembic import op
 import sqlalchemy as sa
 import engine.store.tables
 
 
-revision = '396ebba12224'
+revision = '2fc48bf21418'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -159,6 +159,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('backoff_seconds', sa.Double(), nullable=False),
     sa.Column('next_run_at', engine.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
