@@ -72,9 +72,7 @@ def claim(eng, task_id: str, user: str) -> dict:
     with eng.db.unit_of_work() as s:
         p = load_principal(s, user)
         row = _visible_task(s, task_id, p)
-        _require_open(row)
-        if row.assignee not in (None, user):
-            raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+        _require_open_to(row, user)
         if not p.holds(row.role, row.scope):
             raise PermissionDeniedError("只有候选人可以认领此任务")
         if row.assignee is None:
@@ -128,16 +126,12 @@ def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
     with eng.db.unit_of_work() as s:
         p = load_principal(s, user)
         row = _visible_task(s, task_id, p)
-        _require_open(row)
-        if row.assignee not in (None, user):
-            raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+        _require_open_to(row, user)
         if row.assignee is None and not p.holds(row.role, row.scope):
             raise PermissionDeniedError("只有候选人或认领人可以完成此任务")
         case, step = open_case(eng, s, row.case_id)
         s.refresh(row)                 # read again under the case lock: another writer may have won
-        _require_open(row)
-        if row.assignee not in (None, user):
-            raise TaskClaimedError(f"任务已由 {row.assignee} 认领")
+        _require_open_to(row, user)
         validate_form(eng.specs.form(s, case.version_id, row.form), data)
         try:
             task = step.task(task_id)
@@ -162,4 +156,11 @@ def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
 
 def _require_open(row: HumanTask) -> None:
     if row.state != "open":
-        raise TaskNotOpenError("任务已完成或已取消" if row.state != "open" else "")
+        raise TaskNotOpenError("任务已完成或已取消")
+
+
+def _require_open_to(row: HumanTask, user: str) -> None:
+    """Open, and not claimed by someone else."""
+    _require_open(row)
+    if row.assignee not in (None, user):
+        raise TaskClaimedError(f"任务已由 {row.assignee} 认领")

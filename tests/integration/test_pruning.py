@@ -52,43 +52,38 @@ def run(engine, files, process, data, steps):
     return final["status"], final["data"], inboxes, events
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_pruned_and_unpruned_runs_agree(engine, monkeypatch, tmp_path, name):
-    files, process, data, steps = SCENARIOS[name]
-    start = engine.clock.now()
-    pruned = run(engine, files, process, data, steps)
-    engine.clock.set(start)
+@pytest.fixture
+def unpruned(monkeypatch, tmp_path, engine):
+    """A second engine on its own SQLite file that never prunes (as SpiffWorkflow keeps everything)."""
     from engine.bootstrap import Engine
     from engine.config import Settings
     from tests.conftest import FAST, make_operators
     monkeypatch.setattr(pruning, "prune", lambda wf: 0)
-    plain_engine = Engine(Settings(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", **FAST),
-                          make_operators(), engine.clock)
-    plain_engine.db.create_all()
-    try:
-        plain = run(plain_engine, files, process, data, steps)
-    finally:
-        plain_engine.close()
+    plain = Engine(Settings(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", **FAST), make_operators(),
+                   engine.clock)
+    plain.db.create_all()
+    yield plain
+    plain.close()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_pruned_and_unpruned_runs_agree(engine, request, name):
+    files, process, data, steps = SCENARIOS[name]
+    start = engine.clock.now()
+    assert pruning.prune.__name__ == "prune"                # the real one, until `unpruned` patches it
+    pruned = run(engine, files, process, data, steps)
+    engine.clock.set(start)
+    plain = run(request.getfixturevalue("unpruned"), files, process, data, steps)
     assert pruned[0] == plain[0] == "completed"
     assert pruned == plain
 
 
-def test_asset_request_pruned_and_unpruned_agree(engine, monkeypatch, tmp_path):
+def test_asset_request_pruned_and_unpruned_agree(engine, request):
     from tests.processes.test_asset_request import S1_ITEMS, USERS, run_through_engine
-    from engine.bootstrap import Engine
-    from engine.config import Settings
-    from tests.conftest import FAST, make_operators
     for user, grants in USERS.items():
         engine.add_user(user, "correct horse battery", grants)
     pruned = run_through_engine(engine, S1_ITEMS, {})
-    monkeypatch.setattr(pruning, "prune", lambda wf: 0)
-    plain_engine = Engine(Settings(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", **FAST),
-                          make_operators(), engine.clock)
-    plain_engine.db.create_all()
+    plain_engine = request.getfixturevalue("unpruned")
     for user, grants in USERS.items():
         plain_engine.add_user(user, "correct horse battery", grants)
-    try:
-        plain = run_through_engine(plain_engine, S1_ITEMS, {})
-    finally:
-        plain_engine.close()
-    assert pruned == plain
+    assert pruned == run_through_engine(plain_engine, S1_ITEMS, {})
