@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install test test-sqlite validate db-upgrade services clean
+.PHONY: install demo test test-sqlite validate db-upgrade services clean
 
 $(BIN)/gwc: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(BIN)/gwc: pyproject.toml
 	touch $(BIN)/gwc
 
 install: $(BIN)/gwc
+
+# Until the HTTP API lands (issue #3): migrate the SQLite file, create the demo users, deploy, and walk
+# one loan request through every inbox, printing each step and the case's event log.
+demo: install
+	$(BIN)/gwc walkthrough
 
 # The whole suite on SQLite and, when GWC_TEST_POSTGRES_URL is set, again on PostgreSQL.
 test: install

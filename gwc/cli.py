@@ -78,6 +78,15 @@ def validate(paths: tuple[str, ...]) -> None:
     click.echo("valid")
 
 
+@main.command(help="Migrate, create the demo users, deploy, and run one loan request through every inbox.")
+def walkthrough() -> None:
+    from engine.store.migrate import upgrade
+    from .walkthrough import run
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    _run(lambda: run(_engine()))
+
+
 def _print_problems(problems: list[dict]) -> None:
     for p in problems:
         click.echo(f"{p['file']}:{p.get('line') or 0}: {p.get('element_id') or '-'}: {p['message']}")

@@ -49,3 +49,14 @@ def test_validate_reports_file_line_element_and_exits_1(tmp_path):
     assert int(line) > 1 and element.strip() and message.strip()
     deploy = gwc(tmp_path, "deploy", str(broken))
     assert deploy.returncode == 1
+
+
+def test_walkthrough_runs_a_loan_request_through_every_inbox(tmp_path):
+    out = gwc(tmp_path, "walkthrough")
+    assert out.returncode == 0, out.stderr
+    assert "单位负责人签批 (UNIT_HEAD@U07) is in li.head's inbox" in out.stdout
+    assert "保管方审核 (BRANCH_KEEPER@武侯区) is in zhou.wh's inbox" in out.stdout
+    assert "分管领导审批 (CITY_AGENCY_APPROVER@全部) is in chen.leader's inbox" in out.stdout
+    assert "case completed: outcome APPROVED" in out.stdout
+    again = gwc(tmp_path, "walkthrough")      # idempotent set-up: runs again on the same database
+    assert again.returncode == 0 and "asset_request version 1 (unchanged)" in again.stdout

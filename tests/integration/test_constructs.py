@@ -229,3 +229,25 @@ def test_script_error_is_an_incident_and_retry_after_fixing_data(eng):
     assert inbox_ids(eng, "tester") == ["check"]
     types = [e["type"] for e in eng.case_events(case["id"])]
     assert types.index("incident") < types.index("retried")
+
+
+@pytest.mark.parametrize("expression", ["PT1H", "'PT1H'", '"PT1H"', "2026-01-05T10:00:00+08:00"])
+def test_timers_written_quoted_unquoted_or_as_a_date_with_offset(eng, clock, expression):
+    """Camunda Modeler writes ISO timers unquoted; SpiffWorkflow needs Python. Both must work, and a date
+    with an offset is read in its own zone (10:00+08:00 is 02:00 UTC, one hour after the frozen clock)."""
+    files = fixture_files("boundary_timer_interrupting.bpmn", "approve.schema.json")
+    xml = files["boundary_timer_interrupting.bpmn"].decode()
+    if expression[0].isdigit():
+        xml = xml.replace('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>',
+                          f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{expression}</bpmn:timeDate>')
+    else:
+        xml = xml.replace('>"PT1H"<', f">{expression.replace(chr(34), '&quot;')}<")
+    assert expression in xml.replace("&quot;", '"')
+    files["boundary_timer_interrupting.bpmn"] = xml.encode()
+    eng.deploy(files)
+    eng.start_case("boundary_timer_interrupting", {}, "tester")
+    assert find_task(eng, "head", "approve")["due_at"] == "2026-01-05T02:00:00+00:00"
+    assert eng.fire_due_timers(clock.now() + timedelta(minutes=59)) == 0
+    clock.advance(hours=1, seconds=1)
+    assert eng.fire_due_timers() == 1
+    assert inbox_ids(eng, "city") == ["escalated_approve"]
