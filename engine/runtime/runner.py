@@ -46,6 +46,7 @@ class CaseStep:
         self.context = context
         self.now = now
         self.log = StepLog()
+        self.cancelled = False
 
     # -------------------------------------------------------------------------------- building
     @classmethod
@@ -108,7 +109,13 @@ class CaseStep:
             self.wf.refresh_timers()
 
     # -------------------------------------------------------------------------------- state
+    def cancel(self) -> None:
+        self.wf.cancel()
+        self.cancelled = True
+
     def status(self) -> str:
+        if self.cancelled:
+            return "cancelled"
         if self.wf.is_completed():
             return "completed"
         if self.log.incidents or any(t.state == TaskState.ERROR for t in _all_tasks(self.wf)):

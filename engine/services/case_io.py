@@ -48,8 +48,7 @@ def open_case(eng, s: Session, case_id: str) -> tuple[Case, CaseStep]:
 
 def save_case(eng, s: Session, row: Case, step: CaseStep, actor: str | None) -> None:
     """Write the workflow state and bring the inbox, timers, message waits, jobs and log up to date."""
-    current = s.execute(select(Case.revision).where(Case.id == row.id)
-                        .execution_options(populate_existing=False)).scalar_one_or_none()
+    current = s.execute(select(Case.revision).where(Case.id == row.id)).scalar_one_or_none()
     if current != row.revision:
         raise ConflictError("案件已被其他操作修改，请刷新后重试 (case changed concurrently)")
     now = step.now

@@ -45,10 +45,7 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         initial = dict(data or {})
 
         def begin():
-            start = step.wf.task_tree
-            start.data.update(initial)
-            for task in step.wf.get_tasks():
-                task.data.update({k: v for k, v in initial.items() if k not in task.data})
+            step.wf.task_tree.data.update(initial)     # the root's data flows to every task that runs
             if _message is not None:
                 step.wf.do_engine_steps()
                 _message(step)
@@ -102,15 +99,15 @@ def cancel_case(eng, case_id: str, user: str, reason: str | None = None) -> dict
         case, step = open_case(eng, s, case_id)
         if case.status in ("completed", "cancelled"):
             raise CaseNotActiveError(f"案件已{'完成' if case.status == 'completed' else '取消'}，不能取消")
-        step.wf.cancel()
+        step.cancel()
         for job in s.execute(select(Job).where(Job.case_id == case_id, Job.status == "pending")).scalars():
             job.status = "cancelled"
         for inc in s.execute(select(Incident).where(Incident.case_id == case_id,
                                                     Incident.resolved_at.is_(None))).scalars():
             inc.resolved_at = step.now
+        if reason:
+            step.log.events.append(("cancel_reason", None, {"reason": reason}))
         save_case(eng, s, case, step, user)
-        case.status, case.completed_at = "cancelled", step.now
-        add_event(s, case_id, step.now, "cancelled", user, None, {"reason": reason} if reason else None)
         return _case_detail(s, case)
 
 

@@ -115,7 +115,9 @@ def test_cancel_at_any_point_closes_tasks_and_timers(eng, clock):
     assert eng.fire_due_timers() == 0
     with pytest.raises(CaseNotActiveError):
         eng.cancel_case(case["id"], "admin")
-    assert eng.case_events(case["id"])[-1]["type"] == "cancelled"
+    types = [(e["type"], e["actor"]) for e in eng.case_events(case["id"])]
+    assert types[-1] == ("cancelled", "admin") and ("cancel_reason", "admin") in types
+    assert ("completed", "admin") not in types and ("task_cancelled", None) in types
 
 
 def test_async_job_does_nothing_once_its_task_is_gone(eng):
