@@ -5,6 +5,8 @@ per-version spec cache), so it stays small and a case stays pinned to the versio
 """
 from __future__ import annotations
 
+import json
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -41,7 +43,9 @@ def _make_serializer():
     config = dict(SPIFF_CONFIG)
     config[OperatorServiceTask] = ServiceTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    # Values scripts may leave in task data that SpiffWorkflow's registry does not know.
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]), "Decimal")
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]), "date")
     StatelessWorkflowConverter(BpmnWorkflow, registry)   # replaces the default workflow converter
     return BpmnWorkflowSerializer(registry)
 
@@ -61,14 +65,16 @@ def spec_from_dict(dct: dict):
     return spec, subs
 
 
-def dump_state(workflow: BpmnWorkflow) -> dict:
+def dump_state(workflow: BpmnWorkflow) -> str:
+    """Prune, then JSON text. The serializer's encoder turns registered types (Decimal, date, datetime...)
+    left raw in task data deltas into typed objects that `load_state` restores."""
     pruning.prune(workflow)
-    return SERIALIZER.to_dict(workflow)
+    return json.dumps(SERIALIZER.to_dict(workflow), cls=SERIALIZER._encoder_cls, ensure_ascii=False,
+                      separators=(",", ":"))
 
 
-def load_state(state: dict, version: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-    import copy
-    dct = copy.deepcopy(state)
+def load_state(state: str, version: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+    dct = json.loads(state)
     if version != SERIALIZER_VERSION and version in MIGRATIONS:
         MIGRATIONS[version](dct)
     workflow = SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)

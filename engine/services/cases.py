@@ -36,7 +36,7 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         now = eng.clock.now()
         case = Case(id=str(uuid.uuid4()), process_id=process_id, version_id=version.id, version=version.version,
                     status="running", business_key=business_key, started_by=user, created_at=now,
-                    updated_at=now, data={}, state={}, serializer_version="")
+                    updated_at=now, data={}, state="", serializer_version="")
         s.add(case)
         s.flush()
         spec, subs = eng.specs.get(s, version.id)

@@ -103,7 +103,7 @@ class Case(Base):
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revision: Mapped[int] = mapped_column(default=0)
     data: Mapped[dict]             # latest case data (what managers and forms see)
-    state: Mapped[dict]            # pruned workflow state, without specs
+    state: Mapped[str] = mapped_column(Text)   # pruned workflow state as JSON text, without specs
     serializer_version: Mapped[str] = mapped_column(String(20))
     __table_args__ = (Index("ix_cases_process_status", "process_id", "status"),)
     # Optimistic check on top of the row lock: a write that lost a race fails instead of overwriting.

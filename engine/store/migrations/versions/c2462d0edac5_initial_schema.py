@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 2fc48bf21418
+Revision ID: c2462d0edac5
 Revises: 
-Create Date: 2026-11-26 18:06:32.991197
+Create Date: 2026-11-26 18:12:45.283696
 """
 from alembic import op
 import sqlalchemy as sa
 import engine.store.tables
 
 
-revision = '2fc48bf21418'
+revision = 'c2462d0edac5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('completed_at', engine.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('state', sa.JSON(), nullable=False),
+    sa.Column('state', sa.Text(), nullable=False),
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['version_id'], ['process_versions.id'], ),
     sa.PrimaryKeyConstraint('id')
