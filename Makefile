@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-sqlite validate db-upgrade services clean
+.PHONY: install demo test test-sqlite lint bench validate db-upgrade services clean
 
 $(BIN)/gwc: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: install
 
 test-sqlite: install
 	GWC_TEST_POSTGRES_URL= $(BIN)/pytest -q
+
+lint: install
+	$(BIN)/pip install --quiet ruff
+	$(BIN)/ruff check --select F,E9 engine gwc tests bench
+
+bench: install
+	$(BIN)/python bench/step_cost.py
 
 validate: install
 	$(BIN)/gwc validate workflows forms

@@ -23,7 +23,7 @@ _CYCLE = re.compile(r"R(\d*)/([^/]+)(?:/([^/]+))?", re.IGNORECASE)
 _LOOKS_ISO = re.compile(r"(P(\d|T\d|T?$)|R\d*/|\d{4}-\d{2})")
 EXAMPLES = "PT2H、P3D、P1W、R3/PT1H、2025-06-01T09:00:00+08:00"
 
-DURATION_HELP = f"不是 ISO 8601 时长 (duration)，应形如 PT30M、PT2H、P3D、P1W"
+DURATION_HELP = "不是 ISO 8601 时长 (duration)，应形如 PT30M、PT2H、P3D、P1W"
 
 
 def unquote(text: str) -> tuple[str, bool]:
@@ -48,7 +48,7 @@ def _datetime_error(value: str) -> str | None:
         return "timeDate 需要一个日期时间；要表示一段时间请改用 timeDuration (a date-time is required here)"
     match = _DATETIME.fullmatch(value)
     if match is None:
-        return f"不是 ISO 8601 日期时间，应形如 2025-06-01T09:00:00+08:00 (not an ISO 8601 date-time)"
+        return "不是 ISO 8601 日期时间，应形如 2025-06-01T09:00:00+08:00 (not an ISO 8601 date-time)"
     if match.group(2) is None:
         return "日期缺少时刻和时区，应形如 2025-06-01T09:00:00+08:00 (add a time and a time zone)"
     if match.group(3) is None:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
-from ..errors import ConflictError, InvalidInputError, MessageNotRoutedError, NotCandidateError
+from ..errors import ConflictError, InvalidInputError, MessageNotRoutedError
 from ..store.tables import MessageWait
 from .case_io import canonical, open_case, save_case
 from .users import load_principal

@@ -5,13 +5,12 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import select
 
 from engine.errors import (CaseNotActiveError, ConflictError, InvalidInputError, ModelInvalidError,
                            NotCandidateError, PermissionDeniedError, ProcessNotFoundError, TaskClaimedError,
                            TaskNotFoundError, TaskNotOpenError)
 from engine.store.tables import Case
-from tests.conftest import FIXTURES, fixture_files
+from tests.conftest import fixture_files
 from tests.helpers import add_users, complete, find_task, inbox_ids
 
 EXCLUSIVE = ("exclusive_gateway.bpmn", "amount.schema.json", "approve.schema.json")

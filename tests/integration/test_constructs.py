@@ -125,7 +125,7 @@ def test_interrupting_boundary_timer_escalates_after_deadline(eng, clock):
 def test_non_interrupting_cycle_reminds_three_times_and_keeps_task(eng, clock):
     deploy(eng, "boundary_timer_noninterrupting.bpmn", "confirm.schema.json")
     case = eng.start_case("boundary_timer_noninterrupting", {}, "clerk")
-    for day in range(1, 5):
+    for _day in range(1, 5):
         clock.advance(days=1, seconds=1)
         eng.fire_due_timers()
         assert inbox_ids(eng, "clerk") == ["in_use"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.runtime import pruning
-from tests.conftest import ROOT, fixture_files
+from tests.conftest import fixture_files
 from tests.helpers import add_users
 
 SCENARIOS = {

@@ -84,7 +84,7 @@ def run_in_memory(items, answers):
         element = task.task_spec.bpmn_id
         path.append(element)
         answer = answers.get(element, APPROVE)
-        assert step.run(lambda: (task.set_data(**answer), task.run()))
+        assert step.run(lambda task=task, answer=answer: (task.set_data(**answer), task.run()))
     assert step.wf.is_completed()
     return path, step.data()
 
