@@ -46,6 +46,12 @@ class Engine:
     def process_models(self):
         return deploy.latest_versions(self)
 
+    def process_model(self, process_id, version=None):
+        return deploy.model_detail(self, process_id, version)
+
+    def process_model_source(self, process_id, version=None, filename=None):
+        return deploy.model_source(self, process_id, version, filename)
+
     # ------------------------------------------------------------------ users
     def add_user(self, username, password, grants, display_name=None):
         return users.add_user(self, username, password, grants, display_name)
@@ -57,14 +63,14 @@ class Engine:
     def start_case(self, process_id, data, user, business_key=None):
         return cases.start_case(self, process_id, data, user, business_key)
 
-    def get_case(self, case_id):
-        return cases.get_case(self, case_id)
+    def get_case(self, case_id, user=None):
+        return cases.get_case(self, case_id, user)
 
     def list_cases(self, **filters):
         return cases.list_cases(self, **filters)
 
-    def case_events(self, case_id):
-        return cases.case_events(self, case_id)
+    def case_events(self, case_id, user=None):
+        return cases.case_events(self, case_id, user)
 
     def cancel_case(self, case_id, user, reason=None):
         return cases.cancel_case(self, case_id, user, reason)

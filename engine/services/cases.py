@@ -6,10 +6,11 @@ import uuid
 from sqlalchemy import func, select
 
 from ..errors import (CaseNotActiveError, CaseNotFoundError, InvalidInputError, NotCandidateError,
-                      ProcessNotFoundError)
+                      PermissionDeniedError, ProcessNotFoundError)
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
+from .access import is_manager_of, require_visible, visible_case_clause
 from .case_io import add_event, open_case, save_case
 from .users import load_principal
 from .views import case_view, event_view
@@ -57,26 +58,47 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         return _case_detail(s, case)
 
 
-def get_case(eng, case_id: str) -> dict:
-    with eng.db.unit_of_work(write=False) as s:
-        case = s.get(Case, case_id)
-        if case is None:
-            raise CaseNotFoundError(f"案件 {case_id} 不存在")
-        return _case_detail(s, case)
+def _find(s, case_id: str, user: str | None) -> Case:
+    """The case, if `user` (None: the system) may see it; otherwise not found."""
+    if user is not None:
+        return require_visible(s, load_principal(s, user), case_id)
+    case = s.get(Case, case_id)
+    if case is None:
+        raise CaseNotFoundError(f"案件 {case_id} 不存在")
+    return case
 
 
-def case_events(eng, case_id: str) -> list[dict]:
+def get_case(eng, case_id: str, user: str | None = None) -> dict:
     with eng.db.unit_of_work(write=False) as s:
-        if s.get(Case, case_id) is None:
-            raise CaseNotFoundError(f"案件 {case_id} 不存在")
+        return _case_detail(s, _find(s, case_id, user))
+
+
+def case_events(eng, case_id: str, user: str | None = None) -> list[dict]:
+    with eng.db.unit_of_work(write=False) as s:
+        _find(s, case_id, user)
         rows = s.execute(select(Event).where(Event.case_id == case_id).order_by(Event.id)).scalars()
         return [event_view(e) for e in rows]
 
 
-def list_cases(eng, *, process_id=None, status=None, business_key=None, started_by=None, overdue=False,
-               limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+STATUSES = ("running", "waiting", "completed", "cancelled", "error")
+
+
+def list_cases(eng, *, user: str | None = None, process_id=None, status=None, business_key=None, started_by=None,
+               overdue=False, created_from=None, created_to=None, limit: int = 50,
+               offset: int = 0) -> tuple[list[dict], int]:
+    """Cases `user` may see (None: all), newest first, with the total matching count."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInputError(f"未知的状态 {status!r}，可用: {', '.join(STATUSES)}")
     with eng.db.unit_of_work(write=False) as s:
         q = select(Case)
+        if user is not None:
+            clause = visible_case_clause(load_principal(s, user))
+            if clause is not None:
+                q = q.where(clause)
+        if created_from is not None:
+            q = q.where(Case.created_at >= created_from)
+        if created_to is not None:
+            q = q.where(Case.created_at < created_to)
         if process_id:
             q = q.where(Case.process_id == process_id)
         if status:
@@ -96,6 +118,13 @@ def list_cases(eng, *, process_id=None, status=None, business_key=None, started_
 
 def cancel_case(eng, case_id: str, user: str, reason: str | None = None) -> dict:
     with eng.db.unit_of_work() as s:
+        p = load_principal(s, user)
+        visible = require_visible(s, p, case_id)
+        if not is_manager_of(s, p, visible) and not p.is_admin:
+            done = s.execute(select(func.count()).select_from(HumanTask).where(
+                HumanTask.case_id == case_id, HumanTask.state == "completed")).scalar_one()
+            if visible.started_by != user or done:
+                raise PermissionDeniedError("只有管理人员，或在尚无任务完成时由发起人，可以取消案件")
         case, step = open_case(eng, s, case_id)
         if case.status in ("completed", "cancelled"):
             raise CaseNotActiveError(f"案件已{'完成' if case.status == 'completed' else '取消'}，不能取消")
@@ -116,6 +145,9 @@ def retry_case(eng, case_id: str, user: str, data: dict | None = None) -> dict:
     if data is not None and not isinstance(data, dict):
         raise InvalidInputError("data 必须是 JSON 对象")
     with eng.db.unit_of_work() as s:
+        p = load_principal(s, user)
+        if not is_manager_of(s, p, require_visible(s, p, case_id)) and not p.is_admin:
+            raise PermissionDeniedError("只有管理人员可以重试出错的案件")
         case, step = open_case(eng, s, case_id)
         if case.status != "error":
             raise CaseNotActiveError("只有出错的案件可以重试 (only a case in error can be retried)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..deploy_files import collect_files as read_paths  # noqa: F401 - re-exported
-from ..errors import InvalidInputError, ModelInvalidError
+from ..errors import InvalidInputError, ModelInvalidError, ProcessNotFoundError
 from ..models.problems import Problem
 from ..runtime.serialization import SERIALIZER_VERSION, spec_to_dict
 from ..store.tables import ModelFile, ProcessVersion
@@ -87,3 +87,42 @@ def _hash(bundle: dict[str, bytes]) -> str:
 def _kind(name: str) -> str:
     lower = name.lower()
     return "bpmn" if lower.endswith(".bpmn") else "dmn" if lower.endswith(".dmn") else "form"
+
+
+def model_detail(eng, process_id: str, version: int | None = None) -> dict:
+    """A process model: the given (default latest) version, all versions, its roles and files."""
+    with eng.db.unit_of_work(write=False) as s:
+        rows = list(s.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                              .order_by(ProcessVersion.version)).scalars())
+        if not rows:
+            raise ProcessNotFoundError(f"流程 {process_id} 未部署")
+        chosen = rows[-1] if version is None else next((r for r in rows if r.version == version), None)
+        if chosen is None:
+            raise ProcessNotFoundError(f"流程 {process_id} 没有版本 {version}")
+        files = list(s.execute(select(ModelFile.filename, ModelFile.kind).where(ModelFile.version_id == chosen.id)
+                               .order_by(ModelFile.filename)).all())
+        return {"id": chosen.process_id, "name": chosen.name, "version": chosen.version,
+                "deployed_at": chosen.deployed_at.isoformat(), "deployed_by": chosen.deployed_by,
+                "roles": list(chosen.roles), "start_role": chosen.start_role,
+                "files": [{"filename": f, "kind": k} for f, k in files],
+                "versions": [{"version": r.version, "deployed_at": r.deployed_at.isoformat(),
+                              "deployed_by": r.deployed_by} for r in rows]}
+
+
+def model_source(eng, process_id: str, version: int | None = None, filename: str | None = None) -> tuple[str, str]:
+    """(filename, text) of a version's BPMN file (or the named file of that version)."""
+    detail = model_detail(eng, process_id, version)
+    with eng.db.unit_of_work(write=False) as s:
+        vid = s.execute(select(ProcessVersion.id).where(ProcessVersion.process_id == process_id,
+                                                        ProcessVersion.version == detail["version"])).scalar_one()
+        q = select(ModelFile).where(ModelFile.version_id == vid)
+        q = q.where(ModelFile.filename == filename) if filename else q.where(ModelFile.kind == "bpmn")
+        rows = list(s.execute(q.order_by(ModelFile.filename)).scalars())
+        if not rows:
+            raise ProcessNotFoundError(f"流程 {process_id} 版本 {detail['version']} 没有文件 {filename or '(bpmn)'}")
+        own = [r for r in rows if _defines(r.content, process_id)] or rows
+        return own[0].filename, own[0].content
+
+
+def _defines(xml: str, process_id: str) -> bool:
+    return f'id="{process_id}"' in xml or f"id='{process_id}'" in xml

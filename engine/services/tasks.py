@@ -9,23 +9,12 @@ from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError
 from ..store.tables import Case, HumanTask
 from .case_io import add_event, open_case, save_case
 from .forms import validate_form
+from .access import candidate_clause
 from .users import Principal, load_principal
 from .views import task_view
 
 SORTS = {"due": (HumanTask.due_at.is_(None), HumanTask.due_at), "priority": (HumanTask.priority.desc(),),
          "age": (HumanTask.created_at,), "-age": (HumanTask.created_at.desc(),)}
-
-
-def candidate_clause(p: Principal):
-    """SQL for 'the principal is a candidate': role held for the task's scope, or the task has no role."""
-    clauses = [HumanTask.role.is_(None)]
-    unscoped = sorted({r for r, sc in p.grants if sc is None})
-    if unscoped:
-        clauses.append(HumanTask.role.in_(unscoped))
-    for role, scope in p.grants:
-        if scope is not None:
-            clauses.append(and_(HumanTask.role == role, HumanTask.scope == scope))
-    return or_(*clauses)
 
 
 def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, due_before=None,

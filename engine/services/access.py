@@ -1,0 +1,68 @@
+"""Who may see a case. Used by every case read, so that no list, count or filter reveals a case.
+
+A user sees a case when they hold MANAGER or ADMIN for every scope; when they hold MANAGER@S and a
+task of the case is in scope S; when they started it; when they completed, hold or may take one of
+its tasks (a candidate of an open task).
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from ..errors import CaseNotFoundError
+from ..store.tables import Case, HumanTask
+from .users import Principal
+
+OVERSEERS = ("MANAGER", "ADMIN")
+
+
+def sees_everything(p: Principal) -> bool:
+    return any(role in OVERSEERS and scope is None for role, scope in p.grants)
+
+
+def candidate_clause(p: Principal):
+    """SQL for 'the principal is a candidate': role held for the task's scope, or the task has no role."""
+    clauses = [HumanTask.role.is_(None)]
+    unscoped = sorted({r for r, sc in p.grants if sc is None})
+    if unscoped:
+        clauses.append(HumanTask.role.in_(unscoped))
+    for role, scope in p.grants:
+        if scope is not None:
+            clauses.append(and_(HumanTask.role == role, HumanTask.scope == scope))
+    return or_(*clauses)
+
+
+def visible_case_clause(p: Principal):
+    """SQL condition on Case for 'p may see this case' (None: every case)."""
+    if sees_everything(p):
+        return None
+    worked = select(HumanTask.case_id).where(or_(HumanTask.completed_by == p.username,
+                                                 HumanTask.assignee == p.username))
+    candidate = select(HumanTask.case_id).where(HumanTask.state == "open", candidate_clause(p))
+    clauses = [Case.started_by == p.username, Case.id.in_(worked), Case.id.in_(candidate)]
+    manager_scopes = sorted({sc for r, sc in p.grants if r == "MANAGER" and sc is not None})
+    if manager_scopes:
+        clauses.append(Case.id.in_(select(HumanTask.case_id).where(HumanTask.scope.in_(manager_scopes))))
+    return or_(*clauses)
+
+
+def require_visible(s, p: Principal, case_id: str) -> Case:
+    q = select(Case).where(Case.id == case_id)
+    clause = visible_case_clause(p)
+    if clause is not None:
+        q = q.where(clause)
+    case = s.execute(q).scalar_one_or_none()
+    if case is None:
+        raise CaseNotFoundError(f"案件 {case_id} 不存在")
+    return case
+
+
+def is_manager_of(s, p: Principal, case: Case) -> bool:
+    """MANAGER (or ADMIN) for every scope, or MANAGER@S of a scope the case has tasks in."""
+    if sees_everything(p):
+        return True
+    scopes = sorted({sc for r, sc in p.grants if r == "MANAGER" and sc is not None})
+    if not scopes:
+        return False
+    hit = s.execute(select(HumanTask.id).where(HumanTask.case_id == case.id, HumanTask.scope.in_(scopes))
+                    .limit(1)).first()
+    return hit is not None
