@@ -11,7 +11,7 @@ from .clock import SystemClock
 from .config import Settings
 from .runtime import clock_patch
 from .runtime.operators import OperatorRegistry
-from .services import cases, deploy, jobs, messages, tasks, timers, users
+from .services import cases, deploy, jobs, messages, tasks, throttle, timers, users
 from .services.specs import SpecCache
 from .store.database import Database
 
@@ -58,6 +58,20 @@ class Engine:
 
     def authenticate(self, username, password):
         return users.authenticate(self, username, password)
+
+    def login(self, username: str, password: str, address: str | None = None):
+        """Authenticate with throttling: TooManyAttemptsError after repeated failures, None if wrong."""
+        throttle.check_allowed(self, username, address)
+        principal = users.authenticate(self, username, password)
+        if principal is None:
+            throttle.record_failure(self, username, address)
+            return None
+        throttle.clear(self, username)
+        return principal
+
+    def principal(self, username: str):
+        """The user's current grants (None if the user no longer exists or is inactive)."""
+        return users.find_principal(self, username)
 
     # ------------------------------------------------------------------ cases
     def start_case(self, process_id, data, user, business_key=None):

@@ -26,6 +26,14 @@ class Settings:
     # tests lower them to keep user creation fast.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Bearer tokens: lifetime in seconds.
+    token_ttl_seconds: int = 8 * 3600
+    # Login throttling: this many failures within the window (per user name, and per client address)
+    # answer 429 until the window has passed.
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    # Largest request body the API accepts (a designer's upload of BPMN, DMN and forms included).
+    max_request_bytes: int = 5 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -37,7 +45,12 @@ class Settings:
             values["broker_url"] = env["GWC_BROKER_URL"]
         if env.get("GWC_SECRET_KEY"):
             values["secret_key"] = env["GWC_SECRET_KEY"]
-        if env.get("GWC_SCRIPT_CPU_SECONDS"):
-            values["script_cpu_seconds"] = float(env["GWC_SCRIPT_CPU_SECONDS"])
+        for name, key, cast in (("script_cpu_seconds", "GWC_SCRIPT_CPU_SECONDS", float),
+                                ("token_ttl_seconds", "GWC_TOKEN_TTL_SECONDS", int),
+                                ("login_max_failures", "GWC_LOGIN_MAX_FAILURES", int),
+                                ("login_window_seconds", "GWC_LOGIN_WINDOW_SECONDS", int),
+                                ("max_request_bytes", "GWC_MAX_REQUEST_BYTES", int)):
+            if env.get(key):
+                values[name] = cast(env[key])
         values.update(overrides)
         return cls(**values)

@@ -93,3 +93,12 @@ class OperatorError(EngineError):
 
 class AuthenticationError(EngineError):
     code = "unauthenticated"
+
+
+class TooManyAttemptsError(EngineError):
+    """Too many failed logins for this user name or address; details: {"retry_after": seconds}."""
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after

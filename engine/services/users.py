@@ -98,3 +98,11 @@ def _principal(s: Session, user: User) -> Principal:
     grants = s.execute(select(Grant.role, Grant.scope).where(Grant.user_id == user.id)
                        .order_by(Grant.role, Grant.scope)).all()
     return Principal(user.username, user.display_name, tuple((r, sc) for r, sc in grants))
+
+
+def find_principal(eng, username: str) -> Principal | None:
+    with eng.db.unit_of_work(write=False) as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None or not user.active:
+            return None
+        return _principal(s, user)

@@ -201,3 +201,11 @@ class Event(Base):
     task: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+
+
+class LoginFailure(Base):
+    """Failed logins per key ('user:NAME' or 'addr:IP') within the current throttling window."""
+    __tablename__ = "login_failures"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]

@@ -63,3 +63,20 @@ def test_users_passwords_and_grants(engine):
             engine.add_user("x.y", PASSWORD, bad)
     with pytest.raises(InvalidInputError):
         engine.add_user("x.y", "short", [])
+
+
+def test_failed_logins_are_throttled_per_user_and_per_address(engine, clock):
+    from engine.errors import TooManyAttemptsError
+    engine.add_user("li.head", PASSWORD, ["UNIT_HEAD"])
+    engine.add_user("zhou.wh", PASSWORD, ["BRANCH_KEEPER"])
+    for _ in range(engine.settings.login_max_failures):
+        assert engine.login("li.head", "wrong password!", "10.0.0.1") is None
+    with pytest.raises(TooManyAttemptsError) as err:
+        engine.login("li.head", PASSWORD, "10.0.0.2")          # even the right password, from elsewhere
+    assert err.value.retry_after > 0
+    with pytest.raises(TooManyAttemptsError):
+        engine.login("zhou.wh", PASSWORD, "10.0.0.1")          # the address is throttled too
+    assert engine.login("zhou.wh", PASSWORD, "10.0.0.3").username == "zhou.wh"
+    clock.advance(seconds=engine.settings.login_window_seconds + 1)
+    assert engine.login("li.head", PASSWORD, "10.0.0.1").username == "li.head"
+    assert engine.login("li.head", "wrong password!", "10.0.0.1") is None   # a fresh window
