@@ -14,10 +14,9 @@ $(BIN)/gwc: pyproject.toml
 
 install: $(BIN)/gwc
 
-# Until the HTTP API lands (issue #3): migrate the SQLite file, create the demo users, deploy, and walk
-# one loan request through every inbox, printing each step and the case's event log.
+# Migrate the SQLite file, create the demo users, deploy workflows/ and forms/, serve on 127.0.0.1:8000.
 demo: install
-	$(BIN)/gwc walkthrough
+	$(BIN)/gwc demo
 
 # The whole suite on SQLite and, when GWC_TEST_POSTGRES_URL is set, again on PostgreSQL.
 test: install

@@ -78,6 +78,55 @@ def validate(paths: tuple[str, ...]) -> None:
     click.echo("valid")
 
 
+def _serve(settings: Settings, host: str, port: int, engine=None) -> None:
+    """The API on a production WSGI server (waitress); the embedded runner when no broker is set."""
+    import waitress
+    from api.app import create_app
+    from engine.background import EmbeddedRunner
+    from engine.bootstrap import Engine
+    engine = engine or Engine(settings)
+    app = create_app(settings, engine=engine)
+    runner = EmbeddedRunner(engine).start() if not settings.broker_url else None
+    mode = "embedded background runner" if runner else f"broker {_safe_url(settings.broker_url)}"
+    click.echo(f"serving on http://{host}:{port} ({_safe_url(settings.database_url)}, {mode})")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, ident="gongwucang", _quiet=True)
+    finally:
+        if runner:
+            runner.stop()
+
+
+@main.command(help="Serve the HTTP API. With no GWC_BROKER_URL, timers and async tasks run in-process.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    settings = Settings.from_env()
+    if not settings.secret_key:
+        click.echo("error: GWC_SECRET_KEY is required (a long random string; tokens are signed with it)", err=True)
+        sys.exit(1)
+    _serve(settings, host, port)
+
+
+@main.command(help="Migrate a SQLite file, create the demo users, deploy workflows/ and forms/, and serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    import secrets
+    from engine.bootstrap import Engine
+    from engine.store.migrate import upgrade
+    from .walkthrough import DEMO_PASSWORD, DEMO_USERS
+    settings = Settings.from_env(secret_key=Settings.from_env().secret_key or secrets.token_urlsafe(32))
+    upgrade(settings.database_url)
+    engine = Engine(settings)
+    for login, name, grants in DEMO_USERS:
+        engine.add_user(login, DEMO_PASSWORD, grants, name)
+        click.echo(f"user {login:<12} {name}  {' '.join(grants)}")
+    click.echo(f"demo password for every user: {DEMO_PASSWORD}")
+    for item in _run(lambda: engine.deploy(paths=_default_paths(()), actor="admin")):
+        click.echo(f"deployed {item.id} version {item.version}{'' if item.changed else ' (unchanged)'}")
+    _serve(settings, host, port, engine)
+
+
 @main.command(help="Migrate, create the demo users, deploy, and run one loan request through every inbox.")
 def walkthrough() -> None:
     from engine.store.migrate import upgrade
