@@ -124,5 +124,9 @@ class Engine:
     def run_due_jobs(self) -> int:
         return jobs.run_due_jobs(self)
 
+    def ping(self) -> bool:
+        """Is the database reachable? (health checks)"""
+        return self.db.ping()
+
     def close(self) -> None:
         self.db.dispose()

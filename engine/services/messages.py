@@ -27,8 +27,8 @@ def send_message(eng, name: str, correlation: dict | None, data: dict | None, us
         if waits:
             case_ids = {w.case_id for w in waits}
             if len(case_ids) > 1:
-                raise ConflictError(f"有 {len(case_ids)} 个案件在等待消息“{name}”且关联值相同，无法确定目标",
-                                    {"cases": sorted(case_ids)})
+                raise ConflictError(f"有 {len(case_ids)} 个案件在等待消息“{name}”且关联值相同，无法确定目标；"
+                                "请在模型中为该消息设置能区分案件的关联值 (correlation)", {"waiting_cases": len(case_ids)})
             wait = waits[0]
             p = load_principal(s, user)
             if wait.role and not p.has_role(wait.role) and not p.is_admin:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +23,8 @@ def make_db_engine(url: str, echo: bool = False) -> SAEngine:
         _setup_sqlite(engine)
     else:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        # connect_timeout: a health check against an unreachable host must answer, not hang
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     return engine
 
 
@@ -63,6 +65,14 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except (SQLAlchemyError, OSError):
+            return False
 
     def create_all(self) -> None:
         """Create the tables directly (tests); production uses `gwc db upgrade` (Alembic)."""

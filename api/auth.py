@@ -1,0 +1,84 @@
+"""Bearer tokens: POST /api/v1/auth/token, and the check in front of every non-public endpoint.
+
+Tokens are itsdangerous URLSafeTimedSerializer signatures (salt "gwc-token") of {"sub": username},
+valid for settings.token_ttl_seconds. Their timestamps come from the engine's clock (so tests move time
+instead of sleeping). Every request looks the user up again: a user removed or deactivated since the
+token was issued gets 401.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from engine.errors import AuthenticationError, PermissionDeniedError
+
+from .errors import UnauthorizedError
+from .operations import engine, is_public, operation, settings
+from .schemas import TokenRequestSchema, TokenSchema
+
+SALT = "gwc-token"
+MAX_TOKEN_LENGTH = 2048
+
+bp = Blueprint("auth", __name__)
+
+
+def make_serializer(secret_key: str, clock) -> URLSafeTimedSerializer:
+    class ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock.now().timestamp())
+
+    return URLSafeTimedSerializer(secret_key, salt=SALT, signer=ClockSigner)
+
+
+def _tokens() -> URLSafeTimedSerializer:
+    return current_app.extensions["gwc_tokens"]
+
+
+def issue_token(name: str) -> str:
+    return _tokens().dumps({"sub": name})
+
+
+@bp.post("/api/v1/auth/token")
+@operation("获取访问令牌 (log in)", tags=["auth"], body=TokenRequestSchema, response=TokenSchema, public=True,
+           errors=(400, 401, 413, 415, 422, 429),
+           description="用户名和密码换取 Bearer 令牌。未知用户与密码错误的回答相同；多次失败后 429（Retry-After）。")
+def token(body):
+    principal = engine().login(body["username"], body["password"], request.remote_addr)
+    if principal is None:
+        raise AuthenticationError("用户名或密码错误 (wrong user name or password)")
+    return {"access_token": issue_token(principal.username), "token_type": "Bearer",
+            "expires_in": settings().token_ttl_seconds}
+
+
+def _authenticate() -> None:
+    """before_request: every endpoint but the public ones needs a valid bearer token of an active user."""
+    if request.routing_exception is not None or request.method == "OPTIONS" or is_public(request.endpoint):
+        return
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value:
+        raise UnauthorizedError("需要登录：请在 Authorization 头中提供 Bearer 令牌", {"reason": "missing"})
+    if len(value) > MAX_TOKEN_LENGTH:
+        raise UnauthorizedError("令牌无效，请重新登录", {"reason": "invalid"})
+    try:
+        payload = _tokens().loads(value, max_age=settings().token_ttl_seconds)
+    except SignatureExpired:
+        raise UnauthorizedError("令牌已过期，请重新登录", {"reason": "expired"}) from None
+    except BadSignature:
+        raise UnauthorizedError("令牌无效，请重新登录", {"reason": "invalid"}) from None
+    name = payload.get("sub") if isinstance(payload, dict) else None
+    principal = engine().principal(name) if isinstance(name, str) else None
+    if principal is None:
+        raise UnauthorizedError("用户不存在或已停用，请重新登录", {"reason": "inactive"})
+    g.principal = principal
+
+
+def require_role(role: str) -> None:
+    if not g.principal.has_role(role):
+        raise PermissionDeniedError(f"此操作需要角色 {role}", {"required_role": role})
+
+
+def init_auth(app: Flask, secret_key: str) -> None:
+    app.extensions["gwc_tokens"] = make_serializer(secret_key, app.extensions["gwc_engine"].clock)
+    app.before_request(_authenticate)
+    app.register_blueprint(bp)
