@@ -4,6 +4,7 @@ Nothing connects at import time; `Engine(settings)` does. api/ and worker/ call 
 """
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,8 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.db = Database(self.settings.database_url)
         self.operators = operators or OperatorRegistry()
+        for module in self.settings.operator_modules:
+            importlib.import_module(module).register(self.operators)
         self.clock = clock or SystemClock()
         self.sandbox = Sandbox(cpu_seconds=self.settings.script_cpu_seconds, clock=self.clock)
         self.environment = SandboxEnvironment(self.sandbox)
@@ -123,6 +126,16 @@ class Engine:
 
     def run_due_jobs(self) -> int:
         return jobs.run_due_jobs(self)
+
+    # ------------------------------------------------------------------ distributed runner (worker/)
+    def lease_due_jobs(self, limit: int = 200) -> list[int]:
+        return jobs.lease_due_jobs(self, limit)
+
+    def lease_due_timer_cases(self, limit: int = 500) -> list[str]:
+        return timers.lease_due_cases(self, limit)
+
+    def fire_case_timers(self, case_id: str, now: datetime | None = None) -> int:
+        return timers.fire_case_timers(self, case_id, now or self.clock.now())
 
     def ping(self) -> bool:
         """Is the database reachable? (health checks)"""

@@ -32,6 +32,11 @@ class Settings:
     # answer 429 until the window has passed.
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
+    # Python modules whose `register(registry)` adds service-task operators (comma-separated in
+    # GWC_OPERATOR_MODULES); the API and every worker load the same ones.
+    operator_modules: tuple[str, ...] = ()
+    # Distributed runner: how long a queued job or a taken set of due timers is reserved for one worker.
+    lease_seconds: int = 60
     # Largest request body the API accepts (a designer's upload of BPMN, DMN and forms included).
     max_request_bytes: int = 5 * 1024 * 1024
 
@@ -52,5 +57,9 @@ class Settings:
                                 ("max_request_bytes", "GWC_MAX_REQUEST_BYTES", int)):
             if env.get(key):
                 values[name] = cast(env[key])
+        if env.get("GWC_OPERATOR_MODULES"):
+            values["operator_modules"] = tuple(m.strip() for m in env["GWC_OPERATOR_MODULES"].split(",") if m.strip())
+        if env.get("GWC_LEASE_SECONDS"):
+            values["lease_seconds"] = int(env["GWC_LEASE_SECONDS"])
         values.update(overrides)
         return cls(**values)

@@ -127,6 +127,25 @@ def demo(host: str, port: int) -> None:
     _serve(settings, host, port, engine)
 
 
+@main.command(help="A Celery worker against GWC_BROKER_URL (with --beat, also the 1-second scheduler).")
+@click.option("--beat", is_flag=True, help="Also run the scheduler that queues due jobs and timers.")
+@click.option("--concurrency", default=2, show_default=True, type=int, help="Worker processes.")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(beat: bool, concurrency: int, loglevel: str) -> None:
+    from worker.app import make_celery
+    settings = Settings.from_env()
+    if not settings.broker_url:
+        click.echo("error: GWC_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0); without a broker, "
+                   "gwc serve runs timers and async tasks itself", err=True)
+        sys.exit(1)
+    app = make_celery(settings)
+    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--without-gossip",
+            "--without-mingle", "--pool=prefork"]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+
+
 @main.command(help="Migrate, create the demo users, deploy, and run one loan request through every inbox.")
 def walkthrough() -> None:
     from engine.store.migrate import upgrade

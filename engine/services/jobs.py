@@ -47,6 +47,7 @@ def run_service_job(eng, job_id: int) -> str:
             if job.attempts < job.max_attempts:
                 delay = job.backoff_seconds * (2 ** (job.attempts - 1))
                 job.next_run_at = step.now + timedelta(seconds=delay)
+                job.leased_until = None
                 add_event(s, case.id, step.now, "service_retry", None, task.task_spec.bpmn_id,
                           {"operator": job.operator, "attempt": job.attempts, "error": job.last_error})
                 return job.status
@@ -66,6 +67,22 @@ def run_service_job(eng, job_id: int) -> str:
         job.status = "done"
         save_case(eng, s, case, step, None)
         return job.status
+
+
+def lease_due_jobs(eng, limit: int = 200) -> list[int]:
+    """Take due jobs for queueing: each is leased for `lease_seconds`, so a second dispatcher skips it
+    and a job whose worker was lost is leased (and queued) again when the lease runs out."""
+    now = eng.clock.now()
+    with eng.db.unit_of_work() as s:
+        q = (select(Job).where(Job.status == "pending", Job.next_run_at <= now,
+                               (Job.leased_until.is_(None)) | (Job.leased_until < now))
+             .order_by(Job.next_run_at, Job.id).limit(limit))
+        if eng.db.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        rows = list(s.execute(q).scalars())
+        for job in rows:
+            job.leased_until = now + timedelta(seconds=eng.settings.lease_seconds)
+        return [job.id for job in rows]
 
 
 def run_due_jobs(eng) -> int:

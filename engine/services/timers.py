@@ -1,7 +1,7 @@
 """Firing due timers. Each case is advanced in its own transaction, so one failing case blocks nobody."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,25 @@ def due_case_ids(eng, now: datetime, limit: int = 500) -> list[str]:
              .where(Timer.due_at <= now, Case.status.in_(("waiting", "running")))
              .group_by(Timer.case_id).order_by(Timer.case_id).limit(limit))
         return list(s.execute(q).scalars())
+
+
+def lease_due_cases(eng, limit: int = 500) -> list[str]:
+    """Take the cases whose timers are due, for a distributed runner: their due timer rows are leased
+    for `lease_seconds` (SKIP LOCKED on PostgreSQL), so two dispatchers never hand out the same case and
+    a case whose worker was lost is handed out again when the lease runs out."""
+    now = eng.clock.now()
+    with eng.db.unit_of_work() as s:
+        q = (select(Timer).join(Case, Case.id == Timer.case_id)
+             .where(Timer.due_at <= now, (Timer.leased_until.is_(None)) | (Timer.leased_until < now),
+                    Case.status.in_(("waiting", "running")))
+             .order_by(Timer.due_at).limit(limit))
+        if eng.db.dialect == "postgresql":
+            q = q.with_for_update(of=Timer, skip_locked=True)
+        rows = list(s.execute(q).scalars())
+        until = now + timedelta(seconds=eng.settings.lease_seconds)
+        for row in rows:
+            row.leased_until = until
+        return list(dict.fromkeys(row.case_id for row in rows))
 
 
 def fire_case_timers(eng, case_id: str, now: datetime) -> int:

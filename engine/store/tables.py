@@ -144,6 +144,8 @@ class Timer(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(index=True)
+    # Set when a distributed runner has taken the case's due timers; expired leases are taken again.
+    leased_until: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class MessageWait(Base):
@@ -172,6 +174,8 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(default=3)
     backoff_seconds: Mapped[float] = mapped_column(default=2.0)   # delay before retry n: base * 2**(n-1)
     next_run_at: Mapped[datetime]
+    # Set when a distributed runner has queued the job; an expired lease (a lost worker) is queued again.
+    leased_until: Mapped[datetime | None] = mapped_column(nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime]

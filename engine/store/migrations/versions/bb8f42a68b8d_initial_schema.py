@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 57784c45a38b
+Revision ID: bb8f42a68b8d
 Revises: 
-Create Date: 2026-11-26 18:18:20.599253
+Create Date: 2026-11-26 18:38:26.429713
 """
 from alembic import op
 import sqlalchemy as sa
 import engine.store.tables
 
 
-revision = '57784c45a38b'
+revision = 'bb8f42a68b8d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -167,6 +167,7 @@ def upgrade() -> None:
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('backoff_seconds', sa.Double(), nullable=False),
     sa.Column('next_run_at', engine.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('leased_until', engine.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('idempotency_key', sa.String(length=100), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', engine.store.tables.UTCDateTime(timezone=True), nullable=False),
@@ -198,6 +199,7 @@ def upgrade() -> None:
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('element_id', sa.String(length=200), nullable=False),
     sa.Column('due_at', engine.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('leased_until', engine.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
