@@ -26,9 +26,9 @@ class LiveServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = (tmp_path / "server.log").open("w")
-        full_env = {**os.environ, "GWC_DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        inherited = {k: v for k, v in os.environ.items() if k != "GWC_BROKER_URL"}   # embedded unless asked
+        full_env = {**inherited, "GWC_DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
                     "GWC_SECRET_KEY": "live-test-secret", **(env or {})}
-        full_env.pop("GWC_BROKER_URL", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "gwc", *command, "--port", str(self.port)], cwd=ROOT,
                                      env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
