@@ -12,7 +12,7 @@ from .clock import SystemClock
 from .config import Settings
 from .runtime import clock_patch
 from .runtime.operators import OperatorRegistry
-from .services import cases, deploy, jobs, messages, tasks, throttle, timers, users
+from .services import cases, deploy, jobs, messages, schedules, tasks, throttle, timers, users
 from .services.specs import SpecCache
 from .store.database import Database
 
@@ -116,7 +116,8 @@ class Engine:
 
     # ------------------------------------------------------------------ time, messages, services
     def fire_due_timers(self, now: datetime | None = None) -> int:
-        return timers.fire_due_timers(self, now)
+        """Fire due timers of waiting cases, and start the cases timer start events call for."""
+        return schedules.fire_due_schedules(self, now) + timers.fire_due_timers(self, now)
 
     def send_message(self, name, correlation, data, user):
         return messages.send_message(self, name, correlation, data, user)
@@ -133,6 +134,9 @@ class Engine:
 
     def lease_due_timer_cases(self, limit: int = 500) -> list[str]:
         return timers.lease_due_cases(self, limit)
+
+    def fire_due_schedules(self, now: datetime | None = None) -> int:
+        return schedules.fire_due_schedules(self, now)
 
     def fire_case_timers(self, case_id: str, now: datetime | None = None) -> int:
         return timers.fire_case_timers(self, case_id, now or self.clock.now())

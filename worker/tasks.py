@@ -22,15 +22,17 @@ def engine():
 
 @shared_task(name="gwc.tick")
 def tick() -> dict:
-    """Queue every due job and every case with due timers (leased, so nothing is queued twice)."""
+    """Start the cases due timer start events call for; queue every due job and every case with due
+    timers (leased, so nothing is queued twice)."""
     eng = engine()
+    started = eng.fire_due_schedules()
     jobs = eng.lease_due_jobs()
     for job_id in jobs:
         run_job.delay(job_id)
     cases = eng.lease_due_timer_cases()
     for case_id in cases:
         fire_timers.delay(case_id)
-    return {"jobs": len(jobs), "cases": len(cases)}
+    return {"started": started, "jobs": len(jobs), "cases": len(cases)}
 
 
 @shared_task(name="gwc.run_job")

@@ -34,28 +34,34 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         principal = load_principal(s, user)
         if version.start_role and not principal.has_role(version.start_role) and not principal.is_admin:
             raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}")
-        now = eng.clock.now()
-        case = Case(id=str(uuid.uuid4()), process_id=process_id, version_id=version.id, version=version.version,
-                    status="running", business_key=business_key, started_by=user, created_at=now,
-                    updated_at=now, data={}, state="", serializer_version="")
-        s.add(case)
-        s.flush()
-        spec, subs = eng.specs.get(s, version.id)
-        ctx = CaseContext(case_id=case.id, process_id=process_id, session=s)
-        step = CaseStep.new(spec, subs, eng.environment, eng.operators, ctx, now)
-        initial = dict(data or {})
+        return start_in_session(eng, s, version, data, user, business_key, _message)
 
-        def begin():
-            step.wf.task_tree.data.update(initial)     # the root's data flows to every task that runs
-            if _message is not None:
-                step.wf.do_engine_steps()
-                _message(step)
 
-        add_event(s, case.id, now, "started", user, None, {"version": version.version,
-                                                          "business_key": business_key})
-        step.run(begin)
-        save_case(eng, s, case, step, user)
-        return _case_detail(s, case)
+def start_in_session(eng, s, version: ProcessVersion, data: dict | None, user: str,
+                     business_key: str | None = None, hook=None) -> dict:
+    """Create and run a case of `version` inside the caller's unit of work. `hook(step)`, if given, runs
+    after the first engine steps (a message or a start timer is delivered there)."""
+    now = eng.clock.now()
+    case = Case(id=str(uuid.uuid4()), process_id=version.process_id, version_id=version.id,
+                version=version.version, status="running", business_key=business_key, started_by=user,
+                created_at=now, updated_at=now, data={}, state="", serializer_version="")
+    s.add(case)
+    s.flush()
+    spec, subs = eng.specs.get(s, version.id)
+    ctx = CaseContext(case_id=case.id, process_id=version.process_id, session=s)
+    step = CaseStep.new(spec, subs, eng.environment, eng.operators, ctx, now)
+    initial = dict(data or {})
+
+    def begin():
+        step.wf.task_tree.data.update(initial)     # the root's data flows to every task that runs
+        if hook is not None:
+            step.wf.do_engine_steps()
+            hook(step)
+
+    add_event(s, case.id, now, "started", user, None, {"version": version.version, "business_key": business_key})
+    step.run(begin)
+    save_case(eng, s, case, step, user)
+    return _case_detail(s, case)
 
 
 def _find(s, case_id: str, user: str | None) -> Case:

@@ -15,6 +15,7 @@ from ..errors import InvalidInputError, ModelInvalidError, ProcessNotFoundError
 from ..models.problems import Problem
 from ..runtime.serialization import SERIALIZER_VERSION, spec_to_dict
 from ..store.tables import ModelFile, ProcessVersion
+from .schedules import replace_schedules
 
 @dataclass(frozen=True)
 class DeployedItem:
@@ -62,6 +63,7 @@ def deploy(eng, files: dict[str, bytes], actor: str | None = None) -> list[Deplo
                                 sha256=hashlib.sha256(content).hexdigest(),
                                 content=content.decode("utf-8")))
             eng.specs.put(row.id, defn.spec, defn.subprocess_specs)
+            replace_schedules(eng, s, row, defn.spec, now)
             items.append(DeployedItem(pid, number, defn.name, True))
     return items
 

@@ -213,3 +213,15 @@ class LoginFailure(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     window_start: Mapped[datetime]
+
+
+class Schedule(Base):
+    """A timer start event of a deployed version: when `next_due` comes, a new case starts."""
+    __tablename__ = "schedules"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id", ondelete="CASCADE"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    next_due: Mapped[datetime] = mapped_column(index=True)
+    remaining: Mapped[int] = mapped_column(default=1)        # starts left; -1: no end (R/...)
+    interval_seconds: Mapped[float | None] = mapped_column(nullable=True)

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: bb8f42a68b8d
+Revision ID: dface46786bf
 Revises: 
-Create Date: 2026-11-26 18:38:26.429713
+Create Date: 2026-11-26 18:53:02.723844
 """
 from alembic import op
 import sqlalchemy as sa
 import engine.store.tables
 
 
-revision = 'bb8f42a68b8d'
+revision = 'dface46786bf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -100,6 +100,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('model_files', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_model_files_version_id'), ['version_id'], unique=False)
+
+    op.create_table('schedules',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('process_id', sa.String(length=200), nullable=False),
+    sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('element_id', sa.String(length=200), nullable=False),
+    sa.Column('next_due', engine.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('remaining', sa.Integer(), nullable=False),
+    sa.Column('interval_seconds', sa.Double(), nullable=True),
+    sa.ForeignKeyConstraint(['version_id'], ['process_versions.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedules_next_due'), ['next_due'], unique=False)
+        batch_op.create_index(batch_op.f('ix_schedules_process_id'), ['process_id'], unique=False)
 
     op.create_table('case_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -242,6 +257,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_events_case')
 
     op.drop_table('case_events')
+    with op.batch_alter_table('schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedules_process_id'))
+        batch_op.drop_index(batch_op.f('ix_schedules_next_due'))
+
+    op.drop_table('schedules')
     with op.batch_alter_table('model_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_model_files_version_id'))
 
