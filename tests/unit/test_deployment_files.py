@@ -24,7 +24,7 @@ def test_services_images_and_healthchecks():
     assert {"postgres", "redis", "api", "worker", "beat"} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
-    for name in ("postgres", "redis", "api", "worker"):
+    for name in ("postgres", "redis", "api", "worker", "beat"):
         assert services[name].get("healthcheck", {}).get("test"), name
     assert services["api"]["command"][:2] == ["gwc", "serve"]
     assert services["worker"]["command"][:2] == ["gwc", "worker"] and "--beat" not in services["worker"]["command"]
