@@ -5,6 +5,7 @@ Nothing connects at import time; `Engine(settings)` does. api/ and worker/ call 
 from __future__ import annotations
 
 import importlib
+import inspect
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +25,13 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.db = Database(self.settings.database_url)
         self.operators = operators or OperatorRegistry()
-        for module in self.settings.operator_modules:
-            importlib.import_module(module).register(self.operators)
         self.clock = clock or SystemClock()
+        for module in self.settings.operator_modules:
+            register = importlib.import_module(module).register
+            if "clock" in inspect.signature(register).parameters:
+                register(self.operators, clock=self.clock)      # operators share the engine's clock
+            else:
+                register(self.operators)
         self.sandbox = Sandbox(cpu_seconds=self.settings.script_cpu_seconds, clock=self.clock)
         self.environment = SandboxEnvironment(self.sandbox)
         self.specs = SpecCache()

@@ -32,9 +32,9 @@ class Settings:
     # answer 429 until the window has passed.
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
-    # Python modules whose `register(registry)` adds service-task operators (comma-separated in
-    # GWC_OPERATOR_MODULES); the API and every worker load the same ones.
-    operator_modules: tuple[str, ...] = ()
+    # Python modules whose `register(registry[, clock])` adds service-task operators (comma-separated in
+    # GWC_OPERATOR_MODULES); the API and every worker load the same ones. Default: the 公物仓 domain's.
+    operator_modules: tuple[str, ...] = ("warehouse.operators",)
     # Distributed runner: how long a queued job or a taken set of due timers is reserved for one worker.
     lease_seconds: int = 60
     # Largest request body the API accepts (a designer's upload of BPMN, DMN and forms included).

@@ -118,6 +118,9 @@ def demo(host: str, port: int) -> None:
     settings = Settings.from_env(secret_key=Settings.from_env().secret_key or secrets.token_urlsafe(32))
     upgrade(settings.database_url)
     engine = Engine(settings)
+    from warehouse.demo_data import load_demo_data
+    counts = load_demo_data(engine.db)
+    click.echo("Chengdu-metro demo data: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     for login, name, grants in DEMO_USERS:
         engine.add_user(login, DEMO_PASSWORD, grants, name)
         click.echo(f"user {login:<12} {name}  {' '.join(grants)}")

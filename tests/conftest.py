@@ -11,6 +11,7 @@ import pytest
 from engine.clock import FrozenClock
 from engine.config import Settings
 from engine.runtime.operators import OperatorRegistry
+import warehouse.tables  # noqa: F401,E402 - every test database has the domain tables, as production does
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "bpmn"

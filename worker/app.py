@@ -9,6 +9,9 @@
 """
 from __future__ import annotations
 
+import os
+import tempfile
+
 from celery import Celery
 
 from engine.config import Settings
@@ -32,6 +35,8 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={"visibility_timeout": max(30, settings.lease_seconds)},
         beat_schedule={"gwc-tick": {"task": "gwc.tick", "schedule": TICK_SECONDS}},
         worker_hijack_root_logger=False,
+        # The beat's bookkeeping file: out of the working directory (it is rebuilt when missing).
+        beat_schedule_filename=os.path.join(tempfile.gettempdir(), "gwc-celerybeat-schedule"),
     )
     app.gwc_settings = settings
     return app

@@ -27,6 +27,12 @@ def error_body(body) -> None:
     assert body["message"]
 
 
+def test_demo_loads_the_chengdu_metro_data(server):
+    from pathlib import Path
+    log = Path(server.log.name).read_text(encoding="utf-8")
+    assert "Chengdu-metro demo data:" in log and "30 assets" in log and "9 warehouses" in log
+
+
 def test_health_and_openapi_need_no_token(server):
     status, body = server.request("GET", "/healthz")
     assert status == 200 and body == {"status": "ok", "database": "ok", "broker": "embedded"}

@@ -3,6 +3,7 @@ from alembic import context
 
 from engine.store.database import make_db_engine
 from engine.store.tables import Base
+import warehouse.tables  # noqa: F401,E402 - the migrations cover the whole product's schema, domain tables too
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Demo data sets (plain Python literals, loaded by warehouse.demo_data)."""

@@ -1,0 +1,70 @@
+"""Operators that service tasks call (`fn(ctx, **params)`), registered by `register(registry)`.
+
+Each one works in the case's unit of work through `ctx.session` and never commits. Refusals a process can
+route on raise `OperatorError` with a Chinese reason; checks a gateway reads (unit blocked, supplier
+designated) return a value instead. Parameters are snake_case; items are `[{assetId, qty}]`.
+Enable with GWC_OPERATOR_MODULES=warehouse.operators.
+"""
+from __future__ import annotations
+
+from engine.clock import SystemClock
+from engine.errors import InvalidInputError
+
+from . import catalogue, reservations
+from .rules import DEFAULT_RULES, WarehouseRules
+from .suppliers import is_designated_or_recognised
+
+
+def _session(ctx):
+    if ctx.session is None:
+        raise InvalidInputError("仓储操作须在案件的事务中执行（ctx.session 为空）")
+    return ctx.session
+
+
+def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> None:
+    """Add the warehouse operators. `clock` (anything with .now()) stamps reservations and history;
+    pass the engine's clock so they agree with its timers (default: the system clock)."""
+    clock = clock or SystemClock()
+
+    def search_catalogue(ctx, requester_region=None, category=None, warehouse=None, status="AVAILABLE",
+                         text=None, limit=50, offset=0):
+        items, total = catalogue.search(_session(ctx), requester_region=requester_region, category=category,
+                                        warehouse=warehouse, status=status, text=text, limit=limit,
+                                        offset=offset, rules=rules)
+        return {"items": items, "total": total}
+
+    def reserve_assets(ctx, items, unit, hold_hours=None):
+        return reservations.reserve(_session(ctx), items=items, unit=unit, case_id=ctx.case_id, now=clock.now(),
+                                    hold_hours=rules.reservation_hold_hours if hold_hours is None else hold_hours,
+                                    idempotency_key=ctx.idempotency_key)
+
+    def release_assets(ctx, items=None, reservation_ids=None, note="释放预留"):
+        asset_ids = [i["assetId"] if isinstance(i, dict) else i for i in items] if items else None
+        return reservations.release(_session(ctx), case_id=ctx.case_id, now=clock.now(), asset_ids=asset_ids,
+                                    reservation_ids=reservation_ids, note=note)
+
+    def check_unit_not_blocked(ctx, unit):
+        return reservations.unit_block_status(_session(ctx), unit)
+
+    def block_unit(ctx, unit, reason="有逾期未归还的借用资产"):
+        return reservations.block_unit(_session(ctx), unit=unit, reason=reason, case_id=ctx.case_id,
+                                       now=clock.now())
+
+    def lift_unit_block(ctx, unit, all_cases=False):
+        return reservations.lift_unit_blocks(_session(ctx), unit=unit, now=clock.now(),
+                                             case_id=None if all_cases else ctx.case_id)
+
+    def check_supplier_designated(ctx, supplier, city, service, date):
+        ok, reason = is_designated_or_recognised(_session(ctx), supplier, city, service, date)
+        return {"designated": ok, "flag": None if ok else "NON_DESIGNATED", "reason": reason}
+
+    for fn, description in [
+        (search_catalogue, "公物仓目录检索（本区分仓、主仓、其他分仓、协作仓）"),
+        (reserve_assets, "预留资产"),
+        (release_assets, "释放预留"),
+        (check_unit_not_blocked, "检查单位是否因逾期被限制申请"),
+        (block_unit, "限制单位新申请（逾期未还）"),
+        (lift_unit_block, "解除单位限制"),
+        (check_supplier_designated, "核验定点或互认供应商"),
+    ]:
+        registry.register(fn.__name__, fn, description=description)
