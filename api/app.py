@@ -7,7 +7,7 @@ from flask import Flask
 
 from engine.config import Settings
 
-from . import auth, cases, health, messages, openapi, process_models, tasks
+from . import auth, cases, domain, health, messages, openapi, process_models, tasks
 from .errors import register_error_handlers
 
 if TYPE_CHECKING:
@@ -36,6 +36,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.extensions["gwc_settings"] = settings
     register_error_handlers(app)
     auth.init_auth(app, settings.secret_key)
-    for module in (health, openapi, process_models, cases, tasks, messages):
+    for module in (health, openapi, process_models, cases, tasks, messages, domain):
         app.register_blueprint(module.bp)
     return app

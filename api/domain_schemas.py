@@ -1,0 +1,57 @@
+"""Schemas of the 公物仓 read endpoints: catalogue, warehouses, units, suppliers, emergency stock, history."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .schemas import PagingQuerySchema, StrictSchema, text
+
+ASSET_STATUSES = ("DECLARED", "IN_TRANSIT_IN", "INSPECTING", "AVAILABLE", "RESERVED", "ON_LOAN", "ON_RENT",
+                  "IN_TRANSIT", "UNDER_REPAIR", "STOCKTAKE_FROZEN", "PENDING_DISPOSAL", "DISPOSED",
+                  "TRANSFERRED_OUT", "MISSING")
+
+
+class CatalogueQuerySchema(PagingQuerySchema):
+    region = text(100, metadata={"description": "申请方所在区域（名称或代码，如 武侯区 / WH），决定排序：本区分仓、主仓、"
+                                                "其他分仓（按路程）、协作仓"})
+    category = text(40, metadata={"description": "类别代码（C04）或名称"})
+    warehouse = text(40, metadata={"description": "仓库编号，如 WH-CD-MAIN"})
+    status = fields.String(load_default="AVAILABLE", validate=validate.OneOf(ASSET_STATUSES + ("ANY",)),
+                           metadata={"description": "资产状态；ANY 表示不限"})
+    text = text(100, metadata={"description": "名称或编号包含的文字"})
+
+
+class CatalogueItemSchema(StrictSchema):
+    assetId = fields.String()
+    name = fields.String()
+    category = fields.String()
+    categoryName = fields.String()
+    qty = fields.Integer()
+    qtyAvailable = fields.Integer()
+    unitValue = fields.Float(metadata={"description": "原值（元）"})
+    condition = fields.String(allow_none=True)
+    status = fields.String()
+    lowValue = fields.Boolean()
+    warehouseId = fields.String()
+    warehouseName = fields.String()
+    warehouseLevel = fields.String()
+    tier = fields.String()
+    travelMinutes = fields.Integer(allow_none=True)
+    rank = fields.Integer()
+
+
+class CatalogueSchema(StrictSchema):
+    items = fields.List(fields.Nested(CatalogueItemSchema))
+    total = fields.Integer()
+
+
+class RecordListSchema(StrictSchema):
+    """A list of records whose fields are documented in the endpoint's description."""
+    items = fields.List(fields.Dict(keys=fields.String()))
+
+
+class SupplierQuerySchema(StrictSchema):
+    city = text(40, metadata={"description": "城市（成都、德阳、眉山、资阳，或区县名）：只列该市定点或互认的供应商"})
+
+
+class StockQuerySchema(StrictSchema):
+    warehouse = text(40, metadata={"description": "仓库编号"})
