@@ -100,9 +100,14 @@ def _serve(settings: Settings, host: str, port: int, engine=None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
+    from engine.store.migrate import pending
     settings = Settings.from_env()
     if not settings.secret_key:
         click.echo("error: GWC_SECRET_KEY is required (a long random string; tokens are signed with it)", err=True)
+        sys.exit(1)
+    problem = pending(settings.database_url)
+    if problem:
+        click.echo(f"error: {problem}", err=True)
         sys.exit(1)
     _serve(settings, host, port)
 
@@ -140,6 +145,11 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     if not settings.broker_url:
         click.echo("error: GWC_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0); without a broker, "
                    "gwc serve runs timers and async tasks itself", err=True)
+        sys.exit(1)
+    from engine.store.migrate import pending
+    problem = pending(settings.database_url)
+    if problem:
+        click.echo(f"error: {problem}", err=True)
         sys.exit(1)
     app = make_celery(settings)
     argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--without-gossip",

@@ -59,3 +59,13 @@ def test_walkthrough_runs_a_loan_request_through_every_inbox(tmp_path):
     assert "case completed: outcome APPROVED" in out.stdout
     again = gwc(tmp_path, "walkthrough")      # idempotent set-up: runs again on the same database
     assert again.returncode == 0 and "asset_request version 1 (unchanged)" in again.stdout
+
+
+def test_serve_refuses_an_unmigrated_database_with_advice(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "gwc", "serve", "--port", "1"], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "GWC_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+                                         "GWC_SECRET_KEY": "s"}, timeout=60)
+    assert out.returncode == 1 and "gwc db upgrade" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "gwc", "serve"], cwd=ROOT, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "GWC_SECRET_KEY"}, timeout=60)
+    assert out.returncode == 1 and "GWC_SECRET_KEY" in out.stderr
