@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from warehouse import catalogue, suppliers
+from warehouse import catalogue, savings, suppliers
 
-from .domain_schemas import (CatalogueQuerySchema, CatalogueSchema, RecordListSchema, StockQuerySchema,
-                             SupplierQuerySchema)
+from .domain_schemas import (CatalogueQuerySchema, CatalogueSchema, RecordListSchema, SavingsQuerySchema,
+                             SavingsReportSchema, StockQuerySchema, SupplierQuerySchema)
 from .operations import engine, operation
 
 bp = Blueprint("domain", __name__)
@@ -57,3 +57,11 @@ def list_emergency_stock(query):
 @operation("资产状态变更记录", tags=TAGS, response=RecordListSchema, errors=(404,))
 def asset_history(asset_id):
     return {"items": catalogue.asset_history(engine().db, asset_id)}
+
+
+@bp.get("/api/v1/savings")
+@operation("节支报表：按单位、仓库、类别、区县、城市或月份汇总（节支率 = Σ节支 ÷ Σ参考价）", tags=TAGS,
+           query=SavingsQuerySchema, response=SavingsReportSchema, errors=(400,))
+def savings_report(query):
+    return {"items": savings.report(engine().db, by=query["by"], period_from=query.get("period_from"),
+                                    period_to=query.get("period_to"))}

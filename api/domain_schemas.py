@@ -55,3 +55,24 @@ class SupplierQuerySchema(StrictSchema):
 
 class StockQuerySchema(StrictSchema):
     warehouse = text(40, metadata={"description": "仓库编号"})
+
+
+class SavingsQuerySchema(StrictSchema):
+    by = fields.String(load_default="unit", validate=validate.OneOf(("unit", "warehouse", "category", "region",
+                                                                       "city", "period")),
+                       metadata={"description": "汇总维度：单位、仓库、类别、区县、城市或月份"})
+    period_from = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={"description": "起始月 YYYY-MM"})
+    period_to = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={"description": "截止月 YYYY-MM"})
+
+
+class SavingsRowSchema(StrictSchema):
+    key = fields.String(allow_none=True)
+    lines = fields.Integer()
+    reference = fields.Float()
+    actual = fields.Float()
+    saving = fields.Float()
+    rate = fields.Float(allow_none=True, metadata={"description": "Σ节支 ÷ Σ参考价"})
+
+
+class SavingsReportSchema(StrictSchema):
+    items = fields.List(fields.Nested(SavingsRowSchema))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from engine.clock import SystemClock
 from engine.errors import InvalidInputError
 
-from . import catalogue, reservations
+from . import catalogue, reservations, savings
 from .rules import DEFAULT_RULES, WarehouseRules
 from .suppliers import is_designated_or_recognised
 
@@ -58,6 +58,11 @@ def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> Non
         ok, reason = is_designated_or_recognised(_session(ctx), supplier, city, service, date)
         return {"designated": ok, "flag": None if ok else "NON_DESIGNATED", "reason": reason}
 
+    def record_savings(ctx, unit, reference, actual, warehouse=None, category=None, note=None):
+        return savings.record(_session(ctx), key=ctx.idempotency_key, unit=unit, reference=reference,
+                              actual=actual, now=clock.now(), case_id=ctx.case_id, warehouse=warehouse,
+                              category=category, note=note)
+
     for fn, description in [
         (search_catalogue, "公物仓目录检索（本区分仓、主仓、其他分仓、协作仓）"),
         (reserve_assets, "预留资产"),
@@ -66,5 +71,6 @@ def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> Non
         (block_unit, "限制单位新申请（逾期未还）"),
         (lift_unit_block, "解除单位限制"),
         (check_supplier_designated, "核验定点或互认供应商"),
+        (record_savings, "记录节支（参考价 − 实际成本）"),
     ]:
         registry.register(fn.__name__, fn, description=description)

@@ -238,3 +238,22 @@ class UnitBlock(Base):
     since: Mapped[datetime]
     lifted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     case_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class Saving(Base):
+    """节支台账: one line per recorded saving (reference price − actual cost). Rates are always aggregated
+    as Σsaving ÷ Σreference, never as an average of rates (DOMAIN §0.8)."""
+    __tablename__ = "wh_savings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)   # one line per task run
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("wh_units.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("wh_regions.code"))  # the unit's region (district)
+    city: Mapped[str] = mapped_column(String(20))                            # its fiscal city (成都)
+    warehouse_id: Mapped[str | None] = mapped_column(ForeignKey("wh_warehouses.id"), nullable=True)
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("wh_categories.code"), nullable=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)               # YYYY-MM of the recording
+    reference: Mapped[Decimal] = mapped_column(Money())
+    actual: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    recorded_at: Mapped[datetime]

@@ -63,3 +63,16 @@ def test_openapi_lists_the_domain_endpoints(demo):
     for path in ("/api/v1/catalogue", "/api/v1/warehouses", "/api/v1/units", "/api/v1/suppliers",
                  "/api/v1/emergency-stock", "/api/v1/assets/{asset_id}/history"):
         assert path in doc["paths"], path
+
+
+def test_savings_report_over_http(engine, demo):
+    from engine.runtime.operators import OperatorContext
+    with engine.db.unit_of_work() as session:
+        ctx = OperatorContext(case_id="S1", task_id="close", process_id="asset_request",
+                              idempotency_key="S1:close", session=session)
+        engine.operators.get("record_savings").fn(ctx, unit="U07", reference=19200, actual=4600)
+    rows = demo.ok("get", "/api/v1/savings?by=city", "boss")["items"]
+    assert rows == [{"key": "成都", "lines": 1, "reference": 19200.0, "actual": 4600.0, "saving": 14600.0,
+                     "rate": 0.7604}]
+    assert_error(demo.get("/api/v1/savings?by=colour", "boss"), 400)
+    assert_error(demo.get("/api/v1/savings?period_from=2026", "boss"), 400)
