@@ -3,12 +3,13 @@ an asset's history. Every signed-in user may read them (the catalogue is shared 
 design: a unit is meant to find idle assets anywhere before buying new)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, g
 
-from warehouse import catalogue, savings, suppliers
+from warehouse import catalogue, notices, savings, service_orders, suppliers
 
-from .domain_schemas import (CatalogueQuerySchema, CatalogueSchema, RecordListSchema, SavingsQuerySchema,
-                             SavingsReportSchema, StockQuerySchema, SupplierQuerySchema)
+from .domain_schemas import (CatalogueQuerySchema, CatalogueSchema, NoticeListSchema, NoticeQuerySchema,
+                             OrderQuerySchema, RecordListSchema, SavingsQuerySchema, SavingsReportSchema,
+                             StockQuerySchema, SupplierQuerySchema)
 from .operations import engine, operation
 
 bp = Blueprint("domain", __name__)
@@ -65,3 +66,22 @@ def asset_history(asset_id):
 def savings_report(query):
     return {"items": savings.report(engine().db, by=query["by"], period_from=query.get("period_from"),
                                     period_to=query.get("period_to"))}
+
+
+@bp.get("/api/v1/notices")
+@operation("我的通知：发给我、发给我的角色（在我的范围内）或我的单位的提醒、逾期通知、预警和升级，新的在前",
+           tags=TAGS, query=NoticeQuerySchema, response=NoticeListSchema, errors=(400,))
+def my_notices(query):
+    items, total = notices.for_principal(engine().db, g.principal, case_id=query.get("case_id"),
+                                         limit=query["limit"], offset=query["offset"])
+    return {"items": items, "total": total}
+
+
+@bp.get("/api/v1/service-orders")
+@operation("服务订单（物流、安装、维修、搬运、补库）。MANAGER、ADMIN、AUDITOR 和 CENTER_OPERATOR 看全部；"
+           "其他人只看本单位下的或由本单位承担费用的订单，供应商只看自己的订单", tags=TAGS, query=OrderQuerySchema,
+           response=RecordListSchema, errors=(400,))
+def list_service_orders(query):
+    units, suppliers_ = service_orders.visible_to(g.principal)
+    return {"items": service_orders.orders(engine().db, case_id=query.get("case_id"), unit=query.get("unit"),
+                                           supplier=query.get("supplier"), units=units, suppliers=suppliers_)}

@@ -76,3 +76,32 @@ class SavingsRowSchema(StrictSchema):
 
 class SavingsReportSchema(StrictSchema):
     items = fields.List(fields.Nested(SavingsRowSchema))
+
+
+class NoticeQuerySchema(PagingQuerySchema):
+    case_id = text(36, metadata={"description": "只看某个案件的通知"})
+
+
+class NoticeSchema(StrictSchema):
+    id = fields.Integer()
+    case_id = fields.String(allow_none=True)
+    task = fields.String(allow_none=True, metadata={"description": "发出通知的流程步骤（BPMN id）"})
+    kind = fields.String(metadata={"description": "INFO 一般 / REMINDER 提醒 / OVERDUE 逾期 / ALERT 预警 / ESCALATION 升级"})
+    title = fields.String()
+    body = fields.String()
+    to_user = fields.String(allow_none=True)
+    to_role = fields.String(allow_none=True)
+    to_scope = fields.String(allow_none=True)
+    to_unit = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class NoticeListSchema(StrictSchema):
+    items = fields.List(fields.Nested(NoticeSchema))
+    total = fields.Integer()
+
+
+class OrderQuerySchema(StrictSchema):
+    case_id = text(36, metadata={"description": "案件编号"})
+    unit = text(20, metadata={"description": "下单或承担费用的单位（U07）"})
+    supplier = text(20, metadata={"description": "供应商编号（S07）"})

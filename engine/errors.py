@@ -102,3 +102,18 @@ class TooManyAttemptsError(EngineError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message, {"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class RefusalError(OperatorError):
+    """An operator refuses an impossible request for a business reason the process can route on.
+
+    `error_code` (e.g. "STOCK_SHORT") is matched against the errorCode of an error boundary event attached
+    to the service task (a boundary with no errorRef catches every refusal); the case data then gets
+    `refusal = {"code", "message", "details", "operator", "task"}` and the flow leaves through the
+    boundary. With no matching boundary event the refusal is an incident, like any operator failure.
+    """
+    code = "refused"
+
+    def __init__(self, message: str, code: str, details=None):
+        super().__init__(message, details)
+        self.error_code = code

@@ -10,7 +10,8 @@ from __future__ import annotations
 from engine.clock import SystemClock
 from engine.errors import InvalidInputError
 
-from . import catalogue, reservations, savings
+from . import (catalogue, emergency_ops, loan_ops, notices, order_ops, reservations, savings, service_orders,
+               transfer_ops, vehicle_ops)
 from .rules import DEFAULT_RULES, WarehouseRules
 from .suppliers import is_designated_or_recognised
 
@@ -63,6 +64,22 @@ def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> Non
                               actual=actual, now=clock.now(), case_id=ctx.case_id, warehouse=warehouse,
                               category=category, note=note)
 
+    def notify(ctx, title, body="", role=None, scope=None, user=None, unit=None, kind="INFO"):
+        return notices.send(_session(ctx), key=ctx.idempotency_key, title=title, body=body, now=clock.now(),
+                            case_id=ctx.case_id, task=ctx.element_id, kind=kind, user=user, role=role,
+                            scope=scope, unit=unit)
+
+    def create_service_order(ctx, supplier, unit, kind, description="", amount=None, unit_price=None, qty=1,
+                             reference=None, charged_to=None, category=None, due_in_hours=None):
+        return service_orders.create(_session(ctx), key=ctx.idempotency_key, supplier=supplier, unit=unit,
+                                     kind=kind, now=clock.now(), case_id=ctx.case_id, description=description,
+                                     amount=amount, unit_price=unit_price, qty=qty, reference=reference,
+                                     charged_to=charged_to, category=category, due_in_hours=due_in_hours)
+
+    def update_service_order(ctx, order_id, status, amount=None, note=None):
+        return service_orders.update(_session(ctx), order_id=order_id, status=status, now=clock.now(),
+                                     amount=amount, note=note)
+
     for fn, description in [
         (search_catalogue, "公物仓目录检索（本区分仓、主仓、其他分仓、协作仓）"),
         (reserve_assets, "预留资产"),
@@ -72,5 +89,10 @@ def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> Non
         (lift_unit_block, "解除单位限制"),
         (check_supplier_designated, "核验定点或互认供应商"),
         (record_savings, "记录节支（参考价 − 实际成本）"),
+        (notify, "发送通知（提醒、逾期、预警、升级）"),
+        (create_service_order, "向供应商下服务订单（物流、安装、维修、搬运、补库）"),
+        (update_service_order, "更新服务订单状态（接单、交付、结算、取消）"),
     ]:
         registry.register(fn.__name__, fn, description=description)
+    for area in (loan_ops, transfer_ops, vehicle_ops, emergency_ops, order_ops):
+        area.register(registry, clock, rules)

@@ -257,3 +257,61 @@ class Saving(Base):
     actual: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     recorded_at: Mapped[datetime]
+
+
+NOTICE_KINDS = ("INFO", "REMINDER", "OVERDUE", "ALERT", "ESCALATION")
+ORDER_KINDS = ("LOGISTICS", "INSTALL", "REPAIR", "MOVING", "PURCHASE", "REPLENISH", "RENTAL", "OTHER")
+ORDER_STATUSES = ("SUBMITTED", "ACCEPTED", "DELIVERED", "SETTLED", "CANCELLED")
+
+
+class Notice(Base):
+    """通知: a message to people, addressed to a user, to holders of a role (within a scope), or to the
+    users of a unit; written by a process step (reminders, overdue notices, alerts, escalations)."""
+    __tablename__ = "wh_notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)   # one notice per task run
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    task: Mapped[str | None] = mapped_column(String(100), nullable=True)     # BPMN id of the sending step
+    kind: Mapped[str] = mapped_column(String(12), default="INFO")
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    to_user: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    to_role: Mapped[str | None] = mapped_column(String(50), nullable=True, index=True)
+    to_scope: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    to_unit: Mapped[str | None] = mapped_column(ForeignKey("wh_units.id"), nullable=True, index=True)
+    created_at: Mapped[datetime]
+    __table_args__ = (CheckConstraint(_in("kind", NOTICE_KINDS), name="ck_wh_notices_kind"),
+                      CheckConstraint("to_user IS NOT NULL OR to_role IS NOT NULL OR to_unit IS NOT NULL",
+                                      name="ck_wh_notices_addressed"))
+
+
+class ServiceOrder(Base):
+    """服务订单 (DOMAIN §(f)): an order to a supplier for logistics, installation, repair, moving, goods or
+    replenishment, placed by a process step for a unit (and charged to `charged_to`, e.g. a borrower)."""
+    __tablename__ = "wh_service_orders"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("wh_units.id"), index=True)
+    supplier_id: Mapped[str] = mapped_column(ForeignKey("wh_suppliers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("wh_categories.code"), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    qty: Mapped[int] = mapped_column(Integer, default=1)
+    unit_price: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)       # agreed amount
+    reference: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)    # reference price (savings)
+    settled_amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    charged_to: Mapped[str | None] = mapped_column(ForeignKey("wh_units.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="SUBMITTED")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (CheckConstraint(_in("kind", ORDER_KINDS), name="ck_wh_service_orders_kind"),
+                      CheckConstraint(_in("status", ORDER_STATUSES), name="ck_wh_service_orders_status"),
+                      CheckConstraint("qty > 0", name="ck_wh_service_orders_qty"))
+
+
+# Each process area keeps its tables in its own module; importing them here puts them on Base.metadata.
+from . import emergency_tables, loan_tables, order_tables, transfer_tables, vehicle_tables  # noqa: E402,F401

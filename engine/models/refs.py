@@ -24,7 +24,8 @@ def _event_ref_problems(doc: Doc) -> list[Problem]:
             if ref and ref not in known:
                 problems.append(doc.problem(event, f"{event.get('id')} 引用的{word} {ref} 在本文件中没有定义；请在 "
                                                    f"<bpmn:{kind}> 中定义它，或重新选择 ({attribute} \"{ref}\" not found)"))
-            elif not ref and kind == "error" and local(event) in ("endEvent", "boundaryEvent"):
+            elif not ref and kind == "error" and local(event) in ("endEvent", "boundaryEvent") \
+                    and not _on_service_task(doc, event):
                 problems.append(doc.problem(event, f"{event.get('id')} 没有指定错误 (errorRef)；请在事件上选择一个错误定义，"
                                                    f"抛出和捕获靠它对应 (error event without errorRef)"))
     messages = doc.definitions("message")
@@ -45,6 +46,13 @@ def _event_ref_problems(doc: Doc) -> list[Problem]:
             problems.append(doc.problem(expression, f"关联属性 (correlation property) 的取值表达式{said} "
                                                     f"(correlation messageRef not found)"))
     return problems
+
+
+def _on_service_task(doc: Doc, event) -> bool:
+    """An error boundary event with no errorRef on a service task catches every operator refusal."""
+    attached = event.get("attachedToRef") if local(event) == "boundaryEvent" else None
+    return bool(attached) and any(local(e) == "serviceTask" for e in doc.root.iter(q("serviceTask"))
+                                  if e.get("id") == attached)
 
 
 def check_refs(doc: Doc) -> list[Problem]:

@@ -20,6 +20,8 @@ class OperatorContext:
     # An open database session of the case's unit of work (operators that write domain tables
     # join the case's transaction through it). None when run outside a unit of work.
     session: Any = None
+    # The BPMN id of the calling service task (e.g. "remind_due"), for links and audit records.
+    element_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from ..errors import EngineError
+from ..errors import EngineError, RefusalError
+from . import refusals
 from .operators import OperatorContext, OperatorRegistry
 
 
@@ -56,7 +57,12 @@ class CaseScriptEngine(PythonScriptEngine):
                                                 float(backoff)))
             return None
         params = {name: p["value"] for name, p in spec.evaluate_params(task).items()}
-        result = self.invoke(op, task, params)
+        try:
+            result = self.invoke(op, task, params)
+        except RefusalError as exc:
+            if refusals.route(task, op.name, exc):
+                return None         # the boundary event fired; it cancels this task when it runs
+            raise WorkflowTaskException(f"操作“{op.name}”失败: {_describe(exc)}", task=task, exception=exc)
         task.data[spec.result_variable] = result
         return True
 
@@ -65,7 +71,7 @@ class CaseScriptEngine(PythonScriptEngine):
         ctx = OperatorContext(case_id=self.context.case_id, task_id=str(task.id),
                               process_id=self.context.process_id,
                               idempotency_key=f"{self.context.case_id}:{task.id}",
-                              session=self.context.session)
+                              session=self.context.session, element_id=task.task_spec.bpmn_id)
         session = self.context.session
         nested = session.begin_nested() if session is not None else None
         try:
@@ -75,8 +81,12 @@ class CaseScriptEngine(PythonScriptEngine):
         except Exception as exc:
             if nested is not None:
                 nested.rollback()
-            self.context.service_calls.append({"operator": op.name, "task": task.task_spec.bpmn_id,
-                                               "ok": False, "error": _describe(exc)})
+            call = {"operator": op.name, "task": task.task_spec.bpmn_id, "ok": False, "error": _describe(exc)}
+            if isinstance(exc, RefusalError):
+                call["refused"] = exc.error_code
+            self.context.service_calls.append(call)
+            if isinstance(exc, RefusalError):
+                raise                       # run_service_task routes it to an error boundary event
             raise WorkflowTaskException(f"操作“{op.name}”失败: {_describe(exc)}", task=task, exception=exc)
         if nested is not None:
             nested.commit()

@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
+from ..errors import RefusalError
+from ..runtime import refusals
 from ..store.tables import Job
 from .case_io import add_event, open_case, save_case
 
@@ -42,6 +45,13 @@ def run_service_job(eng, job_id: int) -> str:
         try:
             params = {n: p["value"] for n, p in task.task_spec.evaluate_params(task).items()}
             result = step.wf.script_engine.invoke(op, task, params)
+        except RefusalError as exc:
+            # A business refusal is final: retrying cannot change it. Route it or raise an incident.
+            job.last_error = exc.message[:4000]
+            job.status = "refused"
+            step.run(lambda: _route_or_fail(task, op.name, exc))     # an incident, if not routed, is logged
+            save_case(eng, s, case, step, None)
+            return job.status
         except Exception as exc:   # noqa: BLE001
             job.last_error = str(exc)[:4000]
             if job.attempts < job.max_attempts:
@@ -67,6 +77,12 @@ def run_service_job(eng, job_id: int) -> str:
         job.status = "done"
         save_case(eng, s, case, step, None)
         return job.status
+
+
+def _route_or_fail(task, operator: str, exc: RefusalError) -> None:
+    if not refusals.route(task, operator, exc):
+        task.error()
+        raise WorkflowTaskException(f"操作“{operator}”失败: {exc.message}", task=task, exception=exc)
 
 
 def lease_due_jobs(eng, limit: int = 200) -> list[int]:

@@ -169,7 +169,7 @@ class Job(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(20))        # service
     operator: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))      # pending, done, failed, cancelled
+    status: Mapped[str] = mapped_column(String(20))      # pending, done, failed, cancelled, refused
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=3)
     backoff_seconds: Mapped[float] = mapped_column(default=2.0)   # delay before retry n: base * 2**(n-1)

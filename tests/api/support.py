@@ -6,7 +6,7 @@ import io
 from tests.conftest import ROOT
 
 PASSWORD = "correct horse battery"
-ASSET_REQUEST = [ROOT / "workflows" / "asset_request", ROOT / "forms" / "asset_request"]
+ASSET_REQUEST = [ROOT / "tests" / "fixtures" / "loan_approval"]   # see its README
 
 USERS = {
     "wang.clerk": ["UNIT_CLERK"], "jj.clerk": ["UNIT_CLERK"],

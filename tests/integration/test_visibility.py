@@ -18,7 +18,7 @@ USERS = {
 def eng(engine):
     for name, grants in USERS.items():
         engine.add_user(name, "correct horse battery", grants)
-    engine.deploy(paths=[ROOT / "workflows" / "asset_request", ROOT / "forms" / "asset_request"])
+    engine.deploy(paths=[ROOT / "tests" / "fixtures" / "loan_approval"])
     return engine
 
 

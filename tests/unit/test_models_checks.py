@@ -244,3 +244,14 @@ def test_unreachable_data_objects_are_refused_without_hanging_the_parser():
     problem = the(check(xml), "inner", "nowhere")
     assert time.monotonic() - began < 5
     assert problem.line == line_of(xml, 'id="assoc"')
+
+
+def test_an_error_boundary_without_error_ref_is_allowed_only_on_a_service_task():
+    xml = model('<bpmn:serviceTask id="svc" />\n'
+                '<bpmn:boundaryEvent id="any_refusal" attachedToRef="svc"><bpmn:errorEventDefinition />'
+                '</bpmn:boundaryEvent>\n<bpmn:userTask id="ut" />\n'
+                '<bpmn:boundaryEvent id="catch_all_on_user_task" attachedToRef="ut"><bpmn:errorEventDefinition />'
+                '</bpmn:boundaryEvent>')
+    problems = check(xml)
+    assert not [p for p in problems if p.element_id == "any_refusal"]
+    assert the(problems, "catch_all_on_user_task", "errorRef").line == line_of(xml, 'id="catch_all_on_user_task"')
