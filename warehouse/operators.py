@@ -10,7 +10,7 @@ from __future__ import annotations
 from engine.clock import SystemClock
 from engine.errors import InvalidInputError
 
-from . import (catalogue, emergency_ops, loan_ops, notices, order_ops, reservations, savings, service_orders,
+from . import (catalogue, emergency_ops, expiry, loan_ops, notices, order_ops, reservations, savings, service_orders,
                transfer_ops, vehicle_ops)
 from .rules import DEFAULT_RULES, WarehouseRules
 from .suppliers import is_designated_or_recognised
@@ -64,6 +64,9 @@ def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> Non
                               actual=actual, now=clock.now(), case_id=ctx.case_id, warehouse=warehouse,
                               category=category, note=note)
 
+    def release_expired_reservations(ctx):
+        return expiry.release_lapsed(_session(ctx), now=clock.now())
+
     def notify(ctx, title, body="", role=None, scope=None, user=None, unit=None, kind="INFO"):
         return notices.send(_session(ctx), key=ctx.idempotency_key, title=title, body=body, now=clock.now(),
                             case_id=ctx.case_id, task=ctx.element_id, kind=kind, user=user, role=role,
@@ -89,6 +92,7 @@ def register(registry, clock=None, rules: WarehouseRules = DEFAULT_RULES) -> Non
         (lift_unit_block, "解除单位限制"),
         (check_supplier_designated, "核验定点或互认供应商"),
         (record_savings, "记录节支（参考价 − 实际成本）"),
+        (release_expired_reservations, "释放超时的预留（案件已结束或无案件的）"),
         (notify, "发送通知（提醒、逾期、预警、升级）"),
         (create_service_order, "向供应商下服务订单（物流、安装、维修、搬运、补库）"),
         (update_service_order, "更新服务订单状态（接单、交付、结算、取消）"),

@@ -1,7 +1,9 @@
 """Timer start events: a deployed version with `<startEvent><timerEventDefinition>` starts cases by itself.
 
 timeDate starts one case at that date; timeDuration one case that long after the deploy; timeCycle
-(`R3/PT1H`, `R/P1D`, `R2/2026-01-05T09:00:00+08:00/P1D`) one case per cycle. A new version of the
+(`R3/PT1H`, `R/P1D`, `R2/2026-01-05T09:00:00+08:00/P1D`) one case per cycle. After downtime a date or a
+counted cycle (R3) catches up one start per missed run; an endless cycle (R/) starts once and resumes
+at its next future run. A new version of the
 process replaces the old version's schedule. Each start happens once: the schedule row is locked
 (SKIP LOCKED on PostgreSQL), the case is started and the row advanced in one transaction.
 """
@@ -58,7 +60,7 @@ def replace_schedules(eng, s, version: ProcessVersion, spec, now: datetime) -> N
 
 
 def fire_due_schedules(eng, now: datetime | None = None) -> int:
-    """Start one case for every schedule that is due (catching up one start per missed cycle)."""
+    """Start one case for every schedule that is due (see the module docstring for missed runs)."""
     now = now or eng.clock.now()
     started = 0
     while True:
@@ -75,6 +77,12 @@ def fire_due_schedules(eng, now: datetime | None = None) -> int:
             else:
                 row.remaining = row.remaining - 1 if row.remaining > 0 else -1
                 row.next_due = row.next_due + timedelta(seconds=row.interval_seconds)
+                if row.remaining < 0 and row.next_due <= now:
+                    # An endless cycle (R/PT1H) that missed several runs while nothing ran the timers
+                    # starts once for all of them and resumes at its next future run: a housekeeping
+                    # process must not start 168 cases after a week's downtime.
+                    missed = (now - row.next_due) // timedelta(seconds=row.interval_seconds) + 1
+                    row.next_due = row.next_due + missed * timedelta(seconds=row.interval_seconds)
             started += 1
 
 

@@ -71,3 +71,13 @@ def test_duration_counts_from_the_deploy_and_a_new_version_replaces_the_schedule
         assert eng.fire_due_timers() == 1
     cases, total = eng.list_cases(process_id="stocktake")
     assert total == 3 and {c["version"] for c in cases} == {2}
+
+
+def test_an_endless_cycle_starts_once_after_downtime_and_keeps_its_rhythm(eng, clock):
+    deploy(eng, "timeCycle", "R/PT1H")
+    clock.advance(days=7, minutes=30)                              # a week with nothing running the timers
+    assert eng.fire_due_timers() == 1 and eng.fire_due_timers() == 0
+    clock.advance(minutes=29)
+    assert eng.fire_due_timers() == 0
+    clock.advance(minutes=1)                                       # the next whole hour after deploy
+    assert eng.fire_due_timers() == 1 and started(eng) == 2
