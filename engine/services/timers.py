@@ -10,10 +10,15 @@ from ..store.tables import Case, Timer
 from .case_io import open_case, save_case
 
 
+# A timer "due at T" fires once the clock has passed T: SpiffWorkflow compares `due < now` strictly, so a
+# row is due when `due_at < now` (at exactly T the library would not fire it and the case would be loaded
+# and saved for nothing on every tick).
+
+
 def due_case_ids(eng, now: datetime, limit: int = 500) -> list[str]:
     with eng.db.unit_of_work(write=False) as s:
         q = (select(Timer.case_id).join(Case, Case.id == Timer.case_id)
-             .where(Timer.due_at <= now, Case.status.in_(("waiting", "running")))
+             .where(Timer.due_at < now, Case.status.in_(("waiting", "running")))
              .group_by(Timer.case_id).order_by(Timer.case_id).limit(limit))
         return list(s.execute(q).scalars())
 
@@ -25,7 +30,7 @@ def lease_due_cases(eng, limit: int = 500) -> list[str]:
     now = eng.clock.now()
     with eng.db.unit_of_work() as s:
         q = (select(Timer).join(Case, Case.id == Timer.case_id)
-             .where(Timer.due_at <= now, (Timer.leased_until.is_(None)) | (Timer.leased_until < now),
+             .where(Timer.due_at < now, (Timer.leased_until.is_(None)) | (Timer.leased_until < now),
                     Case.status.in_(("waiting", "running")))
              .order_by(Timer.due_at).limit(limit))
         if eng.db.dialect == "postgresql":
@@ -44,7 +49,7 @@ def fire_case_timers(eng, case_id: str, now: datetime) -> int:
         step.now = now
         if case.status not in ("waiting", "running"):
             return 0
-        due = list(s.execute(select(Timer).where(Timer.case_id == case_id, Timer.due_at <= now)
+        due = list(s.execute(select(Timer).where(Timer.case_id == case_id, Timer.due_at < now)
                              .order_by(Timer.due_at)).scalars())
         for timer in due:   # a cycle fires without completing its task, so log from the rows
             step.log.events.append(("timer_fired", timer.element_id, {"due_at": timer.due_at.isoformat()}))

@@ -98,10 +98,29 @@ class Desk:
 
     # ------------------------------------------------------------------ time
     def at(self, when: datetime) -> None:
-        """Move the clock forward to `when` (never back) and run the background work due by then."""
+        """Move the clock forward to `when` (never back), stopping at every timer due on the way, in
+        order, as a background runner ticking every second would: a daily notice fires once a day."""
         assert when >= self.clock.now(), (when, self.clock.now())
-        self.clock.set(when)
         self.run_background()
+        for _ in range(10_000):
+            due = self.next_due(after=self.clock.now())
+            if due is None or due > when:       # a timer due exactly at `when` fires too
+                break
+            self.clock.set(due + timedelta(microseconds=1))     # timers fire once T has passed
+            self.run_background()
+        else:
+            raise AssertionError("more than 10,000 timer stops before " + when.isoformat())
+        self.clock.set(max(when, self.clock.now()))
+        self.run_background()
+
+    def next_due(self, after: datetime) -> datetime | None:
+        """The earliest waiting timer or scheduled start later than `after` (None when none)."""
+        from sqlalchemy import func, select
+        from engine.store.tables import Schedule, Timer
+        with self.engine.db.unit_of_work(write=False) as s:
+            dues = [s.scalar(select(func.min(Timer.due_at)).where(Timer.due_at > after)),
+                    s.scalar(select(func.min(Schedule.next_due)).where(Schedule.next_due > after))]
+        return min((d for d in dues if d is not None), default=None)
 
     def advance(self, **delta) -> None:
         self.at(self.clock.now() + timedelta(**delta))
