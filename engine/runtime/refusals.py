@@ -38,8 +38,12 @@ def route(task, operator: str, error) -> bool:
         boundary.task_spec.catch(boundary, BpmnEvent(thrown, {"refusal": refusal}))
         # The flow after an interrupting boundary event passes SpiffWorkflow's boundary join, which
         # carries the attached task's data: put the refusal there too so the next tasks see it.
+        # SpiffWorkflow deep-merges a parent's data over a child's when the child becomes ready, so a
+        # refusal from an earlier pass (a loop back to this task) would win: replace it on the split too.
         task.data["refusal"] = refusal
         boundary.data["refusal"] = refusal
+        if boundary.parent is not None:
+            boundary.parent.data["refusal"] = refusal
         boundary.task_spec._update(boundary)        # fired: WAITING -> READY, runs on the next engine step
         return True
     return False

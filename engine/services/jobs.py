@@ -49,7 +49,7 @@ def run_service_job(eng, job_id: int) -> str:
             # A business refusal is final: retrying cannot change it. Route it or raise an incident.
             job.last_error = exc.message[:4000]
             job.status = "refused"
-            step.run(lambda: _route_or_fail(task, op.name, exc))     # an incident, if not routed, is logged
+            step.run(lambda refusal=exc: _route_or_fail(task, op.name, refusal))   # unrouted: an incident
             save_case(eng, s, case, step, None)
             return job.status
         except Exception as exc:   # noqa: BLE001

@@ -68,3 +68,25 @@ def test_the_refusal_is_in_the_case_history(eng):
     assert "incident" not in [e["type"] for e in events]
     calls = [e["detail"] for e in events if e["type"] == "service_called"]
     assert calls and calls[-1]["refused"] == "STOCK_SHORT" and calls[-1]["ok"] is False
+
+
+def test_a_second_refusal_replaces_the_first(engine):
+    """Refused, fixed, tried again, refused for another reason: the case shows the second reason only."""
+    answers = [RefusalError("A012 已被预留", code="RESERVED", details={"asset": "A012"}),
+               RefusalError("单位有逾期未归还的借用", code="UNIT_BLOCKED", details={"unit": "U09"}), {"ok": True}]
+
+    def flaky(ctx, code):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    engine.operators.register("refuse", flaky)
+    engine.add_user("tester", "correct horse battery", ["TESTER"])
+    engine.deploy(fixture_files("service_refusal_loop.bpmn"))
+    case = engine.start_case("service_refusal_loop", {"step": "reserve", "refuse_code": "x"}, "tester")
+    assert case["data"]["refusal"]["code"] == "RESERVED"
+    case = engine.complete(case["open_tasks"][0]["id"], "tester", {})["case"]
+    assert case["data"]["refusal"] == {"code": "UNIT_BLOCKED", "message": "单位有逾期未归还的借用",
+                                       "details": {"unit": "U09"}, "operator": "refuse", "task": "reserve"}
+    case = engine.complete(case["open_tasks"][0]["id"], "tester", {})["case"]
+    assert case["status"] == "completed" and case["data"]["reservation"] == {"ok": True}

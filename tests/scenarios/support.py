@@ -101,6 +101,7 @@ class Desk:
         """Move the clock forward to `when` (never back), stopping at every timer due on the way, in
         order, as a background runner ticking every second would: a daily notice fires once a day."""
         assert when >= self.clock.now(), (when, self.clock.now())
+        self.tokens.clear()        # tokens expire (8 h): after time moves, people sign in again
         self.run_background()
         for _ in range(10_000):
             due = self.next_due(after=self.clock.now())
