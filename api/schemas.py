@@ -96,6 +96,9 @@ class ModelProblemSchema(StrictSchema):
     line = fields.Integer(allow_none=True)
     element_id = fields.String(allow_none=True)
     message = fields.String()
+    severity = fields.String(metadata={"enum": ["error", "warning"],
+                                       "description": "error 阻止部署；warning 只提醒，从不阻止部署"})
+    element_name = fields.String(allow_none=True, metadata={"description": "元素的名称（name），没有时为 null"})
 
 
 class TokenRequestSchema(StrictSchema):

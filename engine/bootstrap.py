@@ -60,6 +60,28 @@ class Engine:
     def process_model_source(self, process_id, version=None, filename=None):
         return deploy.model_source(self, process_id, version, filename)
 
+    def version_diff(self, process_id, version, against=None):
+        """What changed in `version` against `against` (default: the version before)."""
+        from .services import versions
+        return versions.version_diff(self, process_id, version, against)
+
+    def migrate_cases(self, process_id, to_version, *, from_version=None, dry_run=False, case_ids=None,
+                      actor=None, user=None):
+        """Move running cases to `to_version` (or, with dry_run, say which could move and why not)."""
+        from .services import migration
+        return migration.migrate_cases(self, process_id, to_version, from_version=from_version, dry_run=dry_run,
+                                       case_ids=case_ids, actor=actor or user, user=user)
+
+    def process_model_diagram(self, process_id, version=None) -> str:
+        """SVG of a version (default latest) drawn from its BPMN diagram interchange."""
+        from .services import diagrams
+        return diagrams.model_diagram(self, process_id, version)
+
+    def case_diagram(self, case_id, user=None) -> str:
+        """SVG of the version a case runs on with its completed, active and failed elements marked."""
+        from .services import diagrams
+        return diagrams.case_diagram(self, case_id, user)
+
     # ------------------------------------------------------------------ users
     def add_user(self, username, password, grants, display_name=None):
         return users.add_user(self, username, password, grants, display_name)

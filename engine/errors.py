@@ -32,6 +32,11 @@ class ProcessNotFoundError(NotFoundError):
     code = "process_not_found"
 
 
+class DiagramNotFoundError(NotFoundError):
+    """The process version has no diagram interchange (bpmndi) to draw."""
+    code = "diagram_not_found"
+
+
 class MessageNotRoutedError(NotFoundError):
     """No case waits for the message (name and correlation values)."""
     code = "message_not_routed"

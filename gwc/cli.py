@@ -65,17 +65,73 @@ def deploy(paths: tuple[str, ...]) -> None:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
     for item in items:
-        click.echo(f"{item.id} version {item.version}{'' if item.changed else ' (unchanged)'}")
+        _print_deployed(item)
+    for problem in dict.fromkeys(w for item in items for w in getattr(item, "warnings", ())):
+        click.echo(str(problem), err=True)       # warnings never block a deploy
 
 
-@main.command(help="Run the deploy checks without storing anything. Exit 0 valid, 1 invalid.")
+def _print_deployed(item) -> None:
+    """`ID version N`, then for a new version `(+added ~changed -removed)` and one line per change."""
+    changes = getattr(item, "changes", None)
+    if not item.changed:
+        click.echo(f"{item.id} version {item.version} (unchanged)")
+        return
+    if not changes or changes.get("from_version") is None:
+        size = f" (new, {changes['summary']['added']} elements)" if changes else ""
+        click.echo(f"{item.id} version {item.version}{size}")
+        return
+    s = changes["summary"]
+    click.echo(f"{item.id} version {item.version} (+{s['added']} ~{s['changed']} -{s['removed']}) "
+               f"against version {changes['from_version']}")
+    for sign, key in (("+", "added"), ("~", "changed"), ("-", "removed")):
+        for el in changes[key]:
+            what = f"  {sign} {el['id']} ({el['type']} {el['name']})".rstrip() + ("" if key != "changed" else ":")
+            if key == "changed":
+                what += " " + ", ".join(f"{f} {el['from'][f]} → {el['to'][f]}" if f in el.get("from", {})
+                                        else f for f in el["fields"])
+            click.echo(what.replace(" )", ")"))
+    for f in changes.get("files", []):
+        click.echo(f"  {dict(added='+', changed='~', removed='-')[f['change']]} {f['kind']} file {f['file']}")
+
+
+@main.command(help="Move running cases of PROCESS to version N (--dry-run: only say which could move, and why not).")
+@click.argument("process")
+@click.option("--to", "to_version", required=True, type=int, help="The target version.")
+@click.option("--from", "from_version", default=None, type=int,
+              help="Only cases on this version (default: every older one).")
+@click.option("--case", "case_ids", multiple=True, metavar="CASE_ID", help="Only these cases (repeat).")
+@click.option("--dry-run", is_flag=True, help="Check every case, change nothing.")
+def migrate(process: str, to_version: int, from_version: int | None, case_ids: tuple[str, ...], dry_run: bool) -> None:
+    result = _run(lambda: _engine().migrate_cases(process, to_version, from_version=from_version, dry_run=dry_run,
+                                                  case_ids=list(case_ids) or None, actor="gwc"))
+    movable = 0
+    for item in result["items"]:
+        key = f" ({item['business_key']})" if item.get("business_key") else ""
+        if item["movable"]:
+            movable += 1
+            verb = "can move" if dry_run else "moved"
+            click.echo(f"{verb:<9} {item['case_id']}{key} version {item['from_version']} → {to_version}")
+        else:
+            click.echo(f"{'stays':<9} {item['case_id']}{key} version {item['from_version']}: {item.get('reason')}")
+        for note in item.get("notes", []):
+            click.echo(f"          note: {note}")
+    total = len(result["items"])
+    if dry_run:
+        click.echo(f"dry run: {movable} of {total} cases can move to version {to_version}; nothing was changed")
+    else:
+        click.echo(f"moved {result['moved']} of {total} cases to version {to_version}")
+
+
+@main.command(help="Run the deploy checks without storing anything. Prints FILE:LINE: ELEMENT_ID: message "
+                    "(warnings start with 'warning: '). Exit 0 valid (warnings allowed), 1 invalid.")
 @click.argument("paths", nargs=-1)
 def validate(paths: tuple[str, ...]) -> None:
     problems = _run(lambda: _engine().validate(paths=_default_paths(paths)))
-    if problems:
-        _print_problems([p.to_dict() for p in problems])
+    _print_problems([p.to_dict() for p in problems])
+    errors = sum(1 for p in problems if p.is_error)
+    if errors:
         sys.exit(1)
-    click.echo("valid")
+    click.echo(f"valid ({len(problems)} warnings)" if problems else "valid")
 
 
 def _serve(settings: Settings, host: str, port: int, engine=None) -> None:
@@ -168,9 +224,43 @@ def walkthrough() -> None:
     _run(lambda: run(_engine()))
 
 
+@main.command("test", help="Run the designer scenarios (*.scenarios.yaml) beside the processes, in memory with "
+                            "mocked operators; default workflows/. Exit 1 if any scenario goes another way.")
+@click.argument("paths", nargs=-1)
+@click.option("--forms", "forms_root", default="forms", show_default=True,
+              help="Folder holding forms/<process>/ for each process folder.")
+def test_scenarios(paths: tuple[str, ...], forms_root: str) -> None:
+    import importlib
+    from engine.modeltest import run_paths
+    from engine.runtime.operators import OperatorRegistry
+    registry = OperatorRegistry()
+    for module in Settings.from_env().operator_modules:       # their names only: every call is mocked
+        importlib.import_module(module).register(registry)
+    results = run_paths(list(paths) or ["workflows"], registry.names(), forms_root)
+    passed = failed = 0
+    for result in results:
+        if result.error:
+            click.echo(f"✗ {result.error}")
+            failed += 1
+        for scenario in result.scenarios:
+            mark = "✓" if scenario.ok else "✗"
+            click.echo(f"{mark} {result.path}: {scenario.name}")
+            for failure in scenario.failures:
+                click.echo(f"    {failure}")
+            passed, failed = (passed + 1, failed) if scenario.ok else (passed, failed + 1)
+    if not results:
+        click.echo("no *.scenarios.yaml found", err=True)
+        sys.exit(1)
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
 def _print_problems(problems: list[dict]) -> None:
+    """`FILE:LINE: ELEMENT_ID: [warning: ]「element name」 message`: the contract's format, name inside."""
+    from engine.models.problems import format_problem
     for p in problems:
-        click.echo(f"{p['file']}:{p.get('line') or 0}: {p.get('element_id') or '-'}: {p['message']}")
+        click.echo(format_problem({**p, "line": p.get("line") or 0, "element_id": p.get("element_id") or "-"}))
 
 
 def _run(fn):

@@ -7,7 +7,7 @@ from typing import Any
 
 from .code import CodeChecker
 from .ns import CONTAINERS, is_bpmn, local, q
-from .problems import Problem, element_problem, is_model_element
+from .problems import ERROR, Problem, element_problem, is_model_element
 
 
 @dataclass
@@ -28,8 +28,8 @@ class Doc:
                 ids.setdefault(element.get("id"), element)
         return ids
 
-    def problem(self, element, message: str) -> Problem:
-        return element_problem(self.name, element, message)
+    def problem(self, element, message: str, severity: str = ERROR) -> Problem:
+        return element_problem(self.name, element, message, severity)
 
     def processes(self) -> list:
         """Top-level bpmn:process elements."""

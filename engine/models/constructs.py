@@ -3,6 +3,7 @@
 SpiffWorkflow reads some of these silently wrong (a link event becomes a plain event and the linked
 path is lost; an error start event becomes a none start event and its handler runs at once), and
 drops Camunda's behaviour-carrying extensions without a word. A deploy must say so.
+(camunda:candidateGroups, candidateStarterGroups and formKey are read: see lanes.py and camunda.py.)
 """
 from __future__ import annotations
 
@@ -27,15 +28,15 @@ NO_TRIGGER = ("事件子流程 (event subprocess) 的开始事件必须有触发
               "立即执行 (an event subprocess needs a triggered start event)")
 
 _VENDOR_ATTRIBUTES = {
-    "assignee": "办理人由泳道 (lane) 决定，{a} 不会生效；请把任务放进以角色命名的泳道",
-    "candidateUsers": "办理人由泳道 (lane) 决定，{a} 不会生效；请把任务放进以角色命名的泳道",
-    "candidateGroups": "办理人由泳道 (lane) 决定，{a} 不会生效；请把任务放进以角色命名的泳道",
-    "formKey": "{a} 不会生效；请用扩展属性 formJsonSchemaFilename 指定表单 (JSON Schema 文件)",
+    "assignee": "办理人由角色决定（泳道名或 camunda:candidateGroups），{a} 不会生效；请用以角色命名的泳道或候选组",
+    "candidateUsers": "办理人由角色决定（泳道名或 camunda:candidateGroups），{a} 不会生效；请用以角色命名的泳道或候选组",
+    "candidateStarterUsers": "发起人由开始事件所在的泳道或 camunda:candidateStarterGroups 决定，{a} 不会生效",
 }
+_FORM = "{a} 不会生效；请用扩展属性 formJsonSchemaFilename 指定表单 (JSON Schema 文件)"
 _VENDOR_ELEMENTS = {
     "assignmentDefinition": _VENDOR_ATTRIBUTES["assignee"],
-    "formDefinition": _VENDOR_ATTRIBUTES["formKey"],
-    "formData": _VENDOR_ATTRIBUTES["formKey"],
+    "formDefinition": _FORM,
+    "formData": _FORM,
     "executionListener": "监听器 {a} 不会被执行；请改用脚本任务或 spiffworkflow:preScript/postScript",
     "taskListener": "监听器 {a} 不会被执行；请改用脚本任务或 spiffworkflow:preScript/postScript",
     "executionListeners": "监听器 {a} 不会被执行；请改用脚本任务或 spiffworkflow:preScript/postScript",

@@ -52,21 +52,34 @@ class ProcessDefinition:
 
 @dataclass
 class ValidationResult:
+    """problems are the errors (any refuses the deployment); warnings never block it. Both are Problems
+    with their severity; `all_problems` is both in file and line order."""
     problems: list[Problem] = field(default_factory=list)
     processes: dict[str, ProcessDefinition] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.problems
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return sorted(self.problems + self.warnings, key=lambda p: (p.file, p.line or 0, p.element_id or ""))
 
     @property
     def ok(self) -> bool:
+        """No errors (warnings never block a deploy)."""
         return not self.problems
 
     def details(self) -> list[dict]:
-        return [problem.to_dict() for problem in self.problems]
+        """[{file, line, element_id, message, severity, element_name}]: errors and warnings."""
+        return [problem.to_dict() for problem in self.all_problems]
 
     def raise_if_invalid(self) -> None:
-        """ModelInvalidError (details: [{file, line, element_id, message}]) when there are problems."""
+        """ModelInvalidError (details: errors and warnings) when there are errors."""
         if self.problems:
-            raise ModelInvalidError(f"模型有 {len(self.problems)} 个问题，未部署 (the model is invalid)",
+            raise ModelInvalidError(f"模型有 {len(self.problems)} 个错误，未部署 (the model is invalid)",
                                     details=self.details())
 
 

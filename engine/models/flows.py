@@ -1,12 +1,15 @@
 """Sequence flows: references that resolve, gateway conditions, and splits the engine misreads.
 
 Back-edge loops (cycles in the flow graph) are allowed: the engine prunes history so loops run deep.
+An exclusive or inclusive gateway whose every outgoing flow has a condition and none is the default is
+a warning: when no condition holds the case stops with an error. Reachability and paths that end
+nowhere are checked in reach.py.
 """
 from __future__ import annotations
 
 from .bundle import Doc, containers
 from .ns import ACTIVITIES, EVENTS, FLOW_NODES, GATEWAYS, is_bpmn, local, q
-from .problems import Problem, is_model_element
+from .problems import WARNING, Problem, is_model_element
 
 _NEEDS_ID = FLOW_NODES + ("sequenceFlow", "process", "lane", "message", "error", "signal", "escalation")
 
@@ -57,6 +60,9 @@ def _gateway_problems(doc: Doc, gateway, outgoing: list) -> list[Problem]:
                                              f"(default flow is not an outgoing flow)"))
     if kind in ("exclusiveGateway", "inclusiveGateway") and len(outgoing) > 1:
         name = "排他网关" if kind == "exclusiveGateway" else "包容网关"
+        if not default and all(_condition(flow) is not None for flow in outgoing):
+            problems.append(doc.problem(gateway, f"{name} {gateway.get('id')} 没有默认流：如果所有条件都不成立，案件会出错停下；"
+                                                 f"建议把兜底的那条出口设为默认流 (no default flow)", WARNING))
         for flow in outgoing:
             if _condition(flow) is None and flow.get("id") != default:
                 problems.append(doc.problem(flow, f"{name} {gateway.get('id')} 的出口顺序流 {flow.get('id')} 既没有条件也不是"

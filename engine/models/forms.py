@@ -97,7 +97,7 @@ def check_forms(bundle: Bundle) -> tuple[list[Problem], dict[str, dict], list[Fo
                     continue
                 file, error = resolve(value, doc.name, names)
                 if error:
-                    problems.append(doc.problem(properties[prop], f"人工任务 {task.get('id')} 的 {prop} \"{value}\" "
+                    problems.append(doc.problem(properties.get(prop, task), f"人工任务 {task.get('id')} 的 {prop} \"{value}\" "
                                                                   f"找不到：{error} (form file not found)"))
                 else:
                     refs.append(FormRef(doc.name, task.get("id"), prop, value, file))

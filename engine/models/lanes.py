@@ -2,12 +2,22 @@
 
 A process without lanes may be started and worked by anyone; a process with lanes must put every
 human task and its start event into a named lane, or those would silently be open to everyone.
+
+Files from Camunda Modeler name roles with attributes instead (or as well):
+- `camunda:candidateGroups` on a user or manual task (or a `candidateGroups` extension property) is the
+  task's role, exactly as if the task were in a lane of that name. It wins over the task's lane: the
+  task-level statement is the more specific one, and in Camunda lanes carry no meaning. A task whose lane
+  names another role gets a warning saying the lane is ignored for it. One group only: the inbox gives a
+  task one role, so several groups are refused (grant the users one common role instead).
+- `camunda:candidateStarterGroups` on the process names the role that may start it when the start
+  event is in no lane (one group, as above).
 """
 from __future__ import annotations
 
 from .bundle import Doc
-from .ns import is_bpmn, local, q
-from .problems import Problem
+from .ns import CAMUNDA, is_bpmn, local, q
+from .problems import WARNING, Problem
+from .properties import element_properties
 
 HUMAN_TASKS = ("userTask", "manualTask", "task")
 
@@ -40,8 +50,40 @@ def effective_lane(element, index: dict[str, str | None]) -> str | None:
     return None
 
 
+def split_groups(text: str | None) -> list[str]:
+    return [group.strip() for group in (text or "").split(",") if group.strip()]
+
+
+def candidate_groups(task) -> list[str]:
+    """The groups a human task names (camunda:candidateGroups or the candidateGroups property)."""
+    return split_groups(element_properties(task).get("candidateGroups"))
+
+
+def starter_groups(process) -> list[str]:
+    return split_groups(process.get(q("candidateStarterGroups", CAMUNDA)))
+
+
+def task_role(task, index: dict[str, str | None]) -> str | None:
+    """The role whose holders are a human task's candidates: its one candidate group, else its lane."""
+    groups = candidate_groups(task)
+    if len(groups) == 1:
+        return groups[0]
+    lane = effective_lane(task, index)
+    return lane.strip() if lane and lane.strip() else None
+
+
+def human_tasks(process) -> list:
+    return list(process.iter(*[q(name) for name in HUMAN_TASKS]))
+
+
 def roles(process) -> list[str]:
-    return sorted({(lane.get("name") or "").strip() for lane in lanes(process)} - {""})
+    found = {(lane.get("name") or "").strip() for lane in lanes(process)}
+    index = lane_index(process)
+    found |= {task_role(task, index) or "" for task in human_tasks(process)}
+    starters = starter_groups(process)
+    if len(starters) == 1:
+        found.add(starters[0])
+    return sorted(found - {""})
 
 
 def none_start_events(process) -> list:
@@ -53,30 +95,37 @@ def start_role(process) -> str | None:
     index = lane_index(process)
     for start in none_start_events(process):
         name = effective_lane(start, index)
-        if name:
+        if name and name.strip():
             return name.strip()
-    return None
+    groups = starter_groups(process)
+    return groups[0] if len(groups) == 1 else None
 
 
 def check_lanes(doc: Doc) -> list[Problem]:
     problems = []
     for process in doc.processes():
         process_lanes = lanes(process)
+        index = lane_index(process)
+        for task in human_tasks(process):
+            groups, lane = candidate_groups(task), effective_lane(task, index)
+            if len(groups) == 1 and lane and lane.strip() and lane.strip() != groups[0]:
+                problems.append(doc.problem(task, f"人工任务 {task.get('id')} 的候选组 (candidateGroups) 是 {groups[0]}，"
+                                                  f"它所在的泳道 {lane.strip()} 对它不生效：办理人是持有 {groups[0]} 的用户 "
+                                                  f"(candidateGroups wins over the lane)", WARNING))
         if not process_lanes:
             continue
         for lane in process_lanes:
             if not (lane.get("name") or "").strip():
                 problems.append(doc.problem(lane, f"泳道 {lane.get('id')} 没有名称；泳道名称就是可以办理其中任务的角色，"
                                                   f"请填写 (lane without a name)"))
-        index = lane_index(process)
-        for task in process.iter(*[q(name) for name in HUMAN_TASKS]):
-            if not effective_lane(task, index):
+        for task in human_tasks(process):
+            if not effective_lane(task, index) and not candidate_groups(task):
                 problems.append(doc.problem(task, f"人工任务 {task.get('id')} 不在任何有名称的泳道里，谁都无法办理；"
                                                   f"请把它放进以角色命名的泳道 (human task outside of a lane)"))
         starts = none_start_events(process)
         start_lanes = {effective_lane(start, index) for start in starts}
         for start in starts:
-            if not effective_lane(start, index):
+            if not effective_lane(start, index) and not starter_groups(process):
                 problems.append(doc.problem(start, f"开始事件 {start.get('id')} 不在任何有名称的泳道里；开始事件所在泳道的角色"
                                                    f"才能发起流程，请把它放进泳道 (start event outside of a lane)"))
         if len(start_lanes - {None}) > 1:

@@ -1,9 +1,16 @@
-"""Service tasks call registered operators by name; an unknown name must fail the deploy, not a case."""
+"""Service tasks call registered operators by name; an unknown name must fail the deploy, not a case.
+
+Camunda's implementations (`camunda:class`, `camunda:expression`, `camunda:delegateExpression`,
+`camunda:type="external"`, connectors, `zeebe:taskDefinition`) never run here: without a
+`spiffworkflow:serviceTaskOperator` the task is refused naming them; next to one they are ignored (a
+warning). Whether an operator runs in the background is decided by its registration (`async_=True`),
+not by the model: `camunda:asyncBefore`/`asyncAfter` on a task whose operator runs inline is a warning.
+"""
 from __future__ import annotations
 
 from .bundle import Doc
 from .ns import CAMUNDA, SPIFF, ZEEBE, q
-from .problems import Problem
+from .problems import WARNING, Problem
 
 _VENDOR_IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type", "topic")
 
@@ -40,6 +47,17 @@ def _send_task_problems(doc: Doc) -> list[Problem]:
     return problems
 
 
+def _async_problems(doc: Doc, task, operator, operators) -> list[Problem]:
+    asked = [f"camunda:{name}" for name in ("asyncBefore", "asyncAfter") if task.get(q(name, CAMUNDA)) == "true"]
+    get = getattr(operators, "get", None)
+    found = get((operator.get("id") or "").strip()) if asked and callable(get) else None
+    if found is None or getattr(found, "async_", False):
+        return []
+    return [doc.problem(task, f"{'、'.join(asked)} 不改变执行方式：操作 {found.name} 注册为同步操作，会在案件推进时立即执行；"
+                              f"要在后台执行，请使用注册为异步 (async_=True) 的操作 (async is decided by the operator)",
+                        WARNING)]
+
+
 def check_service_tasks(doc: Doc, operators) -> list[Problem]:
     problems = _send_task_problems(doc)
     for task in doc.root.iter(q("serviceTask")):
@@ -50,6 +68,10 @@ def check_service_tasks(doc: Doc, operators) -> list[Problem]:
             problems.append(doc.problem(task, f"服务任务 {task_id} 没有指定要调用的操作；请用 spiffworkflow:serviceTaskOperator "
                                               f"填写一个已注册的操作{_vendor_hint(task)} (service task without an operator)"))
             continue
+        if _vendor_hint(task):
+            problems.append(doc.problem(task, f"服务任务 {task_id} 会调用操作 {operator.get('id')}{_vendor_hint(task)} "
+                                              f"(Camunda implementation ignored)", WARNING))
+        problems += _async_problems(doc, task, operator, operators)
         name = (operator.get("id") or "").strip()
         if not name:
             problems.append(doc.problem(operator, f"服务任务 {task_id} 的 serviceTaskOperator 没有填写操作名称 (id)"))

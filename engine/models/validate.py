@@ -1,12 +1,15 @@
 """The model importer: `validate_bundle` checks every file of a deployment and builds the specs.
 
-Every check runs and every problem is reported at once, each with its file, line and element id.
+Every check runs and every problem is reported at once, each with its file, line, element id and
+element name. Errors refuse the deployment; warnings (heuristics, a role nobody holds yet) never do.
 No input makes it raise: hostile XML, broken JSON and whatever the parser trips over become Problems.
+BPMN and DMN files must be UTF-8: the platform stores them as text and serves them back byte for byte.
 """
 from __future__ import annotations
 
 from .build import SpecBuilder
 from .bundle import Bundle, Doc
+from .camunda import check_camunda
 from .code import CodeChecker
 from .constructs import check_constructs
 from .data import check_data, parser_would_hang
@@ -14,12 +17,15 @@ from .definitions import ProcessDefinition, ValidationResult, process_messages
 from .dmn import check_dmn, is_dmn
 from .expressions import check_expressions
 from .flows import check_flows
+from .form_fields import check_form_fields
 from .forms import FormRef, check_forms
 from .lanes import check_lanes, roles, start_role
 from .normalize import decision_ref
 from .ns import BPMN, q
-from .problems import Problem, sort_problems
+from .problems import Problem, name_problems, sort_problems
+from .reach import check_paths
 from .refs import check_bundle_refs, check_refs
+from .roles import check_role_holders, check_role_names
 from .services import check_service_tasks
 from .xml import parse_xml
 from .xsd import validate_bpmn_xsd, validate_dmn_xsd
@@ -51,6 +57,10 @@ def _read(files: dict[str, bytes]) -> tuple[list[Doc], list[Doc], dict[str, byte
                                                       "(unsupported file type)"))
             continue
         tree, found = parse_xml(data, name)
+        if tree is not None and not _utf8(data):
+            found = [Problem(name, None, None, f"文件不是 UTF-8 编码（声明的编码是 {tree.docinfo.encoding}）；请用 UTF-8 "
+                                               f"另存后再部署 (save the file as UTF-8)")]
+            tree = None
         problems += found
         if tree is None:
             continue
@@ -68,7 +78,15 @@ def _read(files: dict[str, bytes]) -> tuple[list[Doc], list[Doc], dict[str, byte
     return bpmn, dmn, json_files, problems
 
 
-def _check_documents(bundle: Bundle, unsafe: set[str]) -> list[Problem]:
+def _utf8(data: bytes) -> bool:
+    try:
+        bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_documents(bundle: Bundle, unsafe: set[str], known_roles) -> list[Problem]:
     """All checks of all documents; names of documents the parser must not see are added to unsafe."""
     problems = []
     for doc in bundle.bpmn:
@@ -79,8 +97,11 @@ def _check_documents(bundle: Bundle, unsafe: set[str]) -> list[Problem]:
             unsafe.add(doc.name)
         problems += _guarded(doc.name, check_data, doc)
         problems += _guarded(doc.name, validate_bpmn_xsd, doc.tree, doc.name)
-        for check in (check_constructs, check_flows, check_refs, check_lanes):
+        for check in (check_constructs, check_camunda, check_flows, check_paths, check_refs, check_lanes,
+                      check_role_names):
             problems += _guarded(doc.name, check, doc)
+        if known_roles is not None:
+            problems += _guarded(doc.name, check_role_holders, doc, known_roles)
         problems += _guarded(doc.name, check_expressions, doc, bundle.code)
         problems += _guarded(doc.name, check_service_tasks, doc, bundle.operators)
     for doc in bundle.dmn:
@@ -126,16 +147,18 @@ def _definition(bundle: Bundle, pid: str, spec, subs: dict, refs: list[FormRef])
                              files=sorted(files), messages=process_messages(spec, subs), form_refs=form_refs)
 
 
-def validate_bundle(files: dict[str, bytes], operators, sandbox=None, make_parser=None) -> ValidationResult:
+def validate_bundle(files: dict[str, bytes], operators, sandbox=None, make_parser=None,
+                    known_roles=None) -> ValidationResult:
     """Check a deployment (file name -> bytes: .bpmn, .dmn, .json forms) against the registered
-    operators; build a ProcessDefinition per executable process when nothing is wrong."""
+    operators; build a ProcessDefinition per executable process when there is no error.
+    known_roles: the roles some user holds (None: not known, the check is skipped)."""
     try:
         if make_parser is None:
             from engine.runtime.parser import make_parser
         bpmn, dmn, json_files, problems = _read(files)
         bundle = Bundle(bpmn, dmn, json_files, operators, CodeChecker(sandbox))
         unsafe: set[str] = set()
-        problems += _check_documents(bundle, unsafe)
+        problems += _check_documents(bundle, unsafe, known_roles)
         if not any(name.lower().endswith(BPMN_SUFFIXES) for name in files):
             problems.append(Problem("<bundle>", None, None, "部署中没有 BPMN 文件 (no .bpmn file)"))
         try:
@@ -143,15 +166,19 @@ def validate_bundle(files: dict[str, bytes], operators, sandbox=None, make_parse
         except Exception as exc:
             form_problems, forms, refs = [_internal("<forms>", "check_forms", exc)], {}, []
         problems += form_problems
-        bundle.problems = problems
+        problems += _guarded("<forms>", check_form_fields, bundle, forms, refs)
+        bundle.problems = [problem for problem in problems if problem.is_error]
         builder = SpecBuilder(bundle, make_parser)
         parseable = [doc for doc in bpmn if doc.name not in unsafe]
         builder.add_documents(parseable, dmn)
         specs = builder.build(parseable)
         problems += builder.problems
-        if problems:
-            return ValidationResult(sort_problems(problems), {}, forms)
+        problems = sort_problems(name_problems(problems, {doc.name: doc.ids for doc in bpmn + dmn}))
+        errors = [problem for problem in problems if problem.is_error]
+        warnings = [problem for problem in problems if not problem.is_error]
+        if errors:
+            return ValidationResult(errors, {}, forms, warnings)
         processes = {pid: _definition(bundle, pid, spec, subs, refs) for pid, (spec, subs) in specs.items()}
-        return ValidationResult([], processes, forms)
+        return ValidationResult([], processes, forms, warnings)
     except Exception as exc:  # the last line of defence: a deploy never crashes the caller
         return ValidationResult([_internal("<bundle>", "validate_bundle", exc)])

@@ -2,20 +2,23 @@
 
 A deploy is hashed per process over the files of its bundle: the same content again is a no-op (same
 version), changed content becomes version N+1. Each version stores its source files and its parsed
-spec once; cases stay on the version they started on.
+spec once; cases stay on the version they started on (until migrated, see services/migration.py).
+A new version's `changes` say what differs from the previous version (see models/diff.py).
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..deploy_files import collect_files as read_paths  # noqa: F401 - re-exported
 from ..errors import InvalidInputError, ModelInvalidError, ProcessNotFoundError
 from ..models.problems import Problem
 from ..runtime.serialization import SERIALIZER_VERSION, spec_to_dict
-from ..store.tables import ModelFile, ProcessVersion
+from ..store.tables import Grant, ModelFile, ProcessVersion
 from .schedules import replace_schedules
+from .versions import changes_between, version_files
 
 @dataclass(frozen=True)
 class DeployedItem:
@@ -23,21 +26,42 @@ class DeployedItem:
     version: int
     name: str
     changed: bool
+    # what differs from the previous version (models/diff.py; None when unchanged)
+    changes: dict | None = field(default=None, compare=False)
+    # warnings about the process's files (never block a deploy): models/problems.py
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
 
 def validate(eng, files: dict[str, bytes]) -> list[Problem]:
+    """Errors and warnings (Problem.severity); warnings include roles no user holds."""
     from ..models.validate import validate_bundle
-    return list(validate_bundle(files, eng.operators, eng.sandbox).problems)
+    return validate_bundle(files, eng.operators, eng.sandbox, known_roles=_known_roles(eng)).all_problems
+
+
+def _known_roles(eng) -> set[str] | None:
+    """Roles some user holds, for the validator's "no user holds this role" warning; None (check skipped)
+    when the database cannot tell, e.g. `gwc validate` before `gwc db upgrade`."""
+    try:
+        with eng.db.unit_of_work(write=False) as s:
+            return set(s.execute(select(Grant.role).distinct()).scalars())
+    except SQLAlchemyError:
+        return None
+
+
+def _with_warnings(items: list[DeployedItem], result) -> list[DeployedItem]:
+    """Each item carries the warnings about its own files."""
+    files = {pid: set(defn.files) for pid, defn in result.processes.items()}
+    return [replace(item, warnings=tuple(p for p in result.warnings if p.file in files.get(item.id, ())))
+            for item in items]
 
 
 def deploy(eng, files: dict[str, bytes], actor: str | None = None) -> list[DeployedItem]:
     from ..models.validate import validate_bundle
     if not files:
         raise InvalidInputError("没有可部署的文件 (no .bpmn, .dmn or .json files given)")
-    result = validate_bundle(files, eng.operators, eng.sandbox)
-    if result.problems:
-        raise ModelInvalidError(f"模型有 {len(result.problems)} 个问题，未部署",
-                                [p.to_dict() for p in result.problems])
+    result = validate_bundle(files, eng.operators, eng.sandbox, known_roles=_known_roles(eng))
+    if result.problems:     # the errors; warnings never block a deploy, the 422 details list them too
+        raise ModelInvalidError(f"模型有 {len(result.problems)} 个错误，未部署", result.details())
     items: list[DeployedItem] = []
     now = eng.clock.now()
     with eng.db.unit_of_work() as s:
@@ -64,8 +88,9 @@ def deploy(eng, files: dict[str, bytes], actor: str | None = None) -> list[Deplo
                                 content=content.decode("utf-8")))
             eng.specs.put(row.id, defn.spec, defn.subprocess_specs)
             replace_schedules(eng, s, row, defn.spec, now)
-            items.append(DeployedItem(pid, number, defn.name, True))
-    return items
+            before = version_files(s, latest.id) if latest is not None else None
+            items.append(DeployedItem(pid, number, defn.name, True, changes_between(latest, before, row, bundle)))
+    return _with_warnings(items, result)
 
 
 def latest_versions(eng) -> list[ProcessVersion]:

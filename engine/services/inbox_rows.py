@@ -19,10 +19,16 @@ def new_inbox_row(eng, case: Case, ready, now: datetime) -> HumanTask:
             pass
     return HumanTask(
         id=ready.id, case_id=case.id, process_id=case.process_id, element_id=ready.element_id,
-        title=ready.title, role=ready.role, scope=_scope(eng, props.get("scope"), ready.task),
+        title=ready.title, role=_role(props, ready.role), scope=_scope(eng, props.get("scope"), ready.task),
         form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
         state="open", assignee=None, priority=_priority(eng, props.get("priority")),
         created_at=now, due_at=due)
+
+
+def _role(props: dict, lane: str | None) -> str | None:
+    """A task's candidate group (camunda:candidateGroups, validated to be one role) wins over its lane."""
+    group = str(props.get("candidateGroups") or "").strip()
+    return group or lane
 
 
 def _scope(eng, expression: str | None, task) -> str | None:

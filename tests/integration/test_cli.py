@@ -69,3 +69,29 @@ def test_serve_refuses_an_unmigrated_database_with_advice(tmp_path):
     out = subprocess.run([sys.executable, "-m", "gwc", "serve"], cwd=ROOT, capture_output=True, text=True,
                          env={k: v for k, v in os.environ.items() if k != "GWC_SECRET_KEY"}, timeout=60)
     assert out.returncode == 1 and "GWC_SECRET_KEY" in out.stderr
+
+
+def test_validate_names_elements_and_passes_with_only_warnings(tmp_path):
+    camunda = ROOT / "tests" / "fixtures" / "camunda"
+    form = tmp_path / "finance_review.schema.json"
+    form.write_bytes((camunda / "finance_review.schema.json").read_bytes())
+    model = tmp_path / "repair_request.bpmn"
+    text = (camunda / "repair_request.bpmn").read_text(encoding="utf-8")
+    model.write_text(text.replace(' default="Flow_approve"', "").replace(
+        '<bpmn:sequenceFlow id="Flow_approve" name="同意" sourceRef="Gateway_approved" targetRef="Event_approved" />',
+        '<bpmn:sequenceFlow id="Flow_approve" name="同意" sourceRef="Gateway_approved" targetRef="Event_approved">'
+        "<bpmn:conditionExpression>decision == 'APPROVE'</bpmn:conditionExpression></bpmn:sequenceFlow>"),
+        encoding="utf-8")
+    out = gwc(tmp_path, "validate", str(model), str(form))
+    assert out.returncode == 0, out.stdout + out.stderr
+    warning = next(ln for ln in out.stdout.splitlines() if ln.startswith("repair_request.bpmn:"))
+    file_, line, element, message = warning.split(":", 3)
+    assert int(line) > 1 and element.strip() == "Gateway_approved"
+    assert message.startswith(" warning: 「财务是否同意？」 ") and "默认流" in message
+    assert out.stdout.rstrip().endswith("valid (1 warnings)")
+
+    model.write_text(text.replace("decision == 'REJECT'", "decision === 'REJECT'"), encoding="utf-8")
+    out = gwc(tmp_path, "validate", str(model), str(form))
+    assert out.returncode == 1
+    error = next(ln for ln in out.stdout.splitlines() if ln.startswith("repair_request.bpmn:"))
+    assert error.split(":", 3)[2].strip() == "Flow_reject" and error.split(":", 3)[3].startswith(" 「不同意」 ")

@@ -205,7 +205,7 @@ def test_behaviour_carrying_camunda_extensions_are_refused_harmless_ones_pass():
                 '<bpmn:sequenceFlow id="f_end" sourceRef="task" targetRef="end" />\n<bpmn:endEvent id="end" />\n'
                 '<bpmn:sendTask id="mail" camunda:type="external" camunda:topic="email" />')
     problems = check(xml)
-    assert the(problems, "task", "camunda:candidateGroups", "泳道").line == line_of(xml, 'id="task"')
+    assert the(problems, "task", "camunda:candidateGroups", "finance", "角色名").line == line_of(xml, 'id="task"')
     assert the(problems, "task", "camunda:taskListener").line == line_of(xml, "camunda:taskListener")
     assert the(problems, "mail", "服务任务", "camunda:topic").line == line_of(xml, 'id="mail"')
     assert not [p for p in problems if "XSD" in p.message]

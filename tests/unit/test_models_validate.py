@@ -166,7 +166,13 @@ def test_problem_format_and_result_helpers():
     problem = Problem("a/b.bpmn", 12, "task_1", "出错了")
     assert str(problem) == "a/b.bpmn:12: task_1: 出错了"
     assert str(Problem("x.json", None, None, "m")) == "x.json:: : m"
-    assert problem.to_dict() == {"file": "a/b.bpmn", "line": 12, "element_id": "task_1", "message": "出错了"}
+    assert problem.to_dict() == {"file": "a/b.bpmn", "line": 12, "element_id": "task_1", "message": "出错了",
+                                 "severity": "error", "element_name": None}
+    named = Problem("a/b.bpmn", 42, "holder_gateway", "没有默认流", "warning", "保管方是否同意？")
+    assert str(named) == "a/b.bpmn:42: holder_gateway: warning: 「保管方是否同意？」 没有默认流"
+    warned = ValidationResult([], {}, {}, [named])
+    assert warned.ok and warned.all_problems == [named] and warned.details()[0]["severity"] == "warning"
+    warned.raise_if_invalid()
     result = ValidationResult([problem])
     with pytest.raises(ModelInvalidError) as caught:
         result.raise_if_invalid()
