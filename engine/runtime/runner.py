@@ -11,6 +11,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from ..errors import EngineError, OperatorError, ScriptError, TaskNotFoundError
@@ -128,9 +129,12 @@ class CaseStep:
         """The case data people see: the end data when completed, else the freshest task's data."""
         if self.wf.is_completed():
             return dict(self.wf.data)
-        tasks = [t for t in self.wf.tasks.values() if t.state in (TaskState.READY, TaskState.WAITING,
-                                                                   TaskState.STARTED, TaskState.ERROR,
-                                                                   TaskState.COMPLETED)]
+        # A join waiting for its other branches (the process's end join once a side branch such as a
+        # reminder has ended) holds only the data of the branches that arrived: never show that.
+        tasks = [t for t in self.wf.tasks.values()
+                 if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR,
+                                TaskState.COMPLETED)
+                 and not (t.state == TaskState.WAITING and isinstance(t.task_spec, Join))]
         if not tasks:
             return dict(self.wf.task_tree.data)
         latest = max(tasks, key=lambda t: (t.state != TaskState.COMPLETED, t.last_state_change))

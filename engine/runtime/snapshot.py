@@ -116,3 +116,13 @@ def take(workflow) -> Snapshot:
             elif task.state == TaskState.STARTED:
                 snap.started.append(task)
     return snap
+
+
+def start_properties(spec) -> dict:
+    """Extension properties of the process's none start event (`scope`, `initiator`), {} if none."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+    from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+    for ts in spec.task_specs.values():
+        if isinstance(ts, StartEvent) and isinstance(getattr(ts, "event_definition", None), NoneEventDefinition):
+            return task_properties(ts)
+    return {}

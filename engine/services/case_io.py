@@ -98,7 +98,9 @@ def _sync_inbox(eng, s: Session, row: Case, step: CaseStep, snap, now) -> None:
     for ready in snap.human:
         ready_ids.add(ready.id)
         if ready.id not in open_rows:
-            s.add(new_inbox_row(eng, row, ready, now))
+            inbox = new_inbox_row(eng, row, ready, now)
+            inbox.data = _jsonable(dict(ready.task.data))
+            s.add(inbox)
             add_event(s, row.id, now, "task_created", None, ready.element_id, {"task_id": ready.id,
                                                                               "title": ready.title})
     for task_id, inbox in open_rows.items():

@@ -9,6 +9,7 @@ from ..errors import (CaseNotActiveError, CaseNotFoundError, InvalidInputError, 
                       PermissionDeniedError, ProcessNotFoundError)
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
+from ..runtime.snapshot import start_properties
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
 from .access import is_manager_of, require_visible, visible_case_clause
 from .case_io import add_event, open_case, save_case
@@ -34,7 +35,22 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         principal = load_principal(s, user)
         if version.start_role and not principal.has_role(version.start_role) and not principal.is_admin:
             raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}")
+        _check_start_scope(eng, s, version, data or {}, principal)
         return start_in_session(eng, s, version, data, user, business_key, _message)
+
+
+def _check_start_scope(eng, s, version: ProcessVersion, data: dict, principal) -> None:
+    """The start event's `scope` property narrows who may start, like a user task's: a fleet manager
+    of U03 (FLEET_MANAGER@U03) may open a repair for U03's vehicle only."""
+    expression = start_properties(eng.specs.get(s, version.id)[0]).get("scope")
+    if not expression or not version.start_role or principal.is_admin:
+        return
+    try:
+        scope = eng.environment.evaluate(expression, dict(data))
+    except Exception as exc:   # noqa: BLE001 - the start data lacks what the scope needs
+        raise InvalidInputError(f"启动数据无法确定办理范围（{expression}）：{exc}", {"scope": expression}) from None
+    if not principal.holds(version.start_role, None if scope is None else str(scope)):
+        raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}@{scope}")
 
 
 def start_in_session(eng, s, version: ProcessVersion, data: dict | None, user: str,
@@ -51,6 +67,9 @@ def start_in_session(eng, s, version: ProcessVersion, data: dict | None, user: s
     ctx = CaseContext(case_id=case.id, process_id=version.process_id, session=s)
     step = CaseStep.new(spec, subs, eng.environment, eng.operators, ctx, now)
     initial = dict(data or {})
+    initiator = start_properties(spec).get("initiator")
+    if initiator:
+        initial[initiator] = user                  # like camunda:initiator: who started the case
 
     def begin():
         step.wf.task_tree.data.update(initial)     # the root's data flows to every task that runs

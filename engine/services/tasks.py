@@ -53,7 +53,7 @@ def get_task(eng, task_id: str, user: str) -> dict:
         view = task_view(row)
         view["form"] = {"schema": eng.specs.form(s, case.version_id, row.form) or {},
                         "ui_schema": eng.specs.form(s, case.version_id, row.ui_form) or {}}
-        view["data"] = case.data
+        view["data"] = row.data if row.data is not None else case.data   # the task's own branch/instance
         return view
 
 

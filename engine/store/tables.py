@@ -129,6 +129,9 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     completed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The data the task itself sees (its branch, its multi-instance element), written when it opens:
+    # the form shows it. NULL on rows written before the column existed (the case data is shown then).
+    data: Mapped[dict | None] = mapped_column(nullable=True)
     __table_args__ = (
         Index("ix_human_tasks_open_role", "state", "role", "scope", "due_at"),
         Index("ix_human_tasks_assignee", "assignee", "state"),

@@ -232,3 +232,25 @@ def test_concurrent_claims_exactly_one_wins(eng):
         t.join()
     assert len(won) == 1
     assert eng.get_task(task["id"], won[0])["assignee"] == won[0]
+
+
+def test_the_start_event_scope_narrows_who_may_start_and_the_initiator_is_recorded(engine):
+    from engine.errors import InvalidInputError, NotCandidateError
+    from tests.conftest import fixture_files
+    files = fixture_files("exclusive_gateway.bpmn", "amount.schema.json", "approve.schema.json")
+    files["exclusive_gateway.bpmn"] = files["exclusive_gateway.bpmn"].decode().replace(
+        '<bpmn:startEvent id="start" name="开始">',
+        '<bpmn:startEvent id="start" name="开始"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="scope" value="unit" />'
+        '<spiffworkflow:property name="initiator" value="starter" />'
+        '</spiffworkflow:properties></bpmn:extensionElements>').encode()
+    engine.deploy(files)
+    engine.add_user("clerk.u07", "correct horse battery", ["TESTER@U07"])
+    engine.add_user("clerk.any", "correct horse battery", ["TESTER"])
+    case = engine.start_case("exclusive_gateway", {"unit": "U07"}, "clerk.u07")
+    assert case["data"]["starter"] == "clerk.u07"
+    with pytest.raises(NotCandidateError):
+        engine.start_case("exclusive_gateway", {"unit": "U09"}, "clerk.u07")      # another unit's case
+    with pytest.raises(InvalidInputError):
+        engine.start_case("exclusive_gateway", {}, "clerk.u07")                   # no unit: no scope
+    assert engine.start_case("exclusive_gateway", {"unit": "U09"}, "clerk.any")["data"]["starter"] == "clerk.any"

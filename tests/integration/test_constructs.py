@@ -83,6 +83,15 @@ def test_multi_instance_user_task_collects_every_signature(eng, fixture):
     assert sorted(final["data"]["signatures"]) == ["签名0", "签名1", "签名2"]
 
 
+def test_each_multi_instance_task_shows_its_own_element(eng):
+    """A form opened from the inbox shows the data of that task: each signer sees their own name."""
+    deploy(eng, "multi_instance.bpmn", "sign.schema.json")
+    eng.start_case("multi_instance", {"signers": ["张三", "李四", "王五"]}, "tester")
+    items, _ = eng.inbox("tester")
+    shown = sorted(eng.get_task(item["id"], "tester")["data"]["signer"] for item in items)
+    assert shown == ["张三", "李四", "王五"]
+
+
 def test_call_activity_runs_child_process_and_returns_its_data(eng):
     deploy(eng, "call_activity.bpmn", "approve.schema.json")
     case = eng.start_case("call_parent", {}, "tester")
@@ -251,3 +260,12 @@ def test_timers_written_quoted_unquoted_or_as_a_date_with_offset(eng, clock, exp
     clock.advance(hours=1, seconds=1)
     assert eng.fire_due_timers() == 1
     assert inbox_ids(eng, "city") == ["escalated_approve"]
+
+
+def test_case_data_stays_visible_after_a_side_branch_ends(eng, clock):
+    """A reminder branch that has ended leaves the end join waiting; the case still shows its data."""
+    deploy(eng, "boundary_timer_noninterrupting.bpmn", "confirm.schema.json")
+    case = eng.start_case("boundary_timer_noninterrupting", {"loan": "L-1"}, "clerk")
+    clock.advance(days=1, seconds=1)
+    eng.fire_due_timers()
+    assert eng.get_case(case["id"])["data"]["loan"] == "L-1"

@@ -5,7 +5,17 @@ import pytest
 
 from engine.errors import CaseNotFoundError, PermissionDeniedError, ProcessNotFoundError
 from tests.conftest import ROOT
-from tests.processes.test_asset_request import APPROVE, S1_ITEMS, request
+
+# The frozen loan approval of tests/fixtures/loan_approval and its start data.
+APPROVE = {"decision": "APPROVE", "comment": "同意"}
+S1_ITEMS = [{"assetId": "A012", "name": "LED小间距显示屏", "qty": 1, "unitValue": 168000},
+            {"assetId": "A002", "name": "会议椅", "qty": 40, "unitValue": 680}]
+
+
+def request(items, region="成都市本级"):
+    return {"purpose": "会议", "eventName": "全区民政工作会", "startDate": "2026-03-10", "endDate": "2026-03-12",
+            "items": items, "applicant_unit": "U07", "holder_region": region, "holder_warehouse": "WH-CD-MAIN",
+            "needDelivery": True, "needInstall": True}
 
 USERS = {
     "wang.clerk": ["UNIT_CLERK"], "li.head": ["UNIT_HEAD@U07"], "zhou.wh": ["BRANCH_KEEPER@武侯区"],
