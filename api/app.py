@@ -7,7 +7,8 @@ from flask import Flask
 
 from engine.config import Settings
 
-from . import auth, cases, domain, health, messages, openapi, process_models, tasks
+from . import auth, cases, diagrams, domain, health, messages, openapi, process_models, tasks
+from . import migrations, records
 from .errors import register_error_handlers
 
 if TYPE_CHECKING:
@@ -36,6 +37,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.extensions["gwc_settings"] = settings
     register_error_handlers(app)
     auth.init_auth(app, settings.secret_key)
-    for module in (health, openapi, process_models, cases, tasks, messages, domain):
+    for module in (health, openapi, process_models, cases, tasks, messages, domain, records, diagrams, migrations):
         app.register_blueprint(module.bp)
     return app

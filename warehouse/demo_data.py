@@ -63,6 +63,9 @@ def load_into(session: Session, rules: WarehouseRules = DEFAULT_RULES) -> None:
             insurance_end=date.fromisoformat(end) if end else None)
     _load_suppliers(session, add)
     _load_emergency(session, add, rules)
+    session.flush()
+    from . import deposit_ledger
+    deposit_ledger.load_demo(session)      # unit asset cards, a dissolved body, the service price list
 
 
 def _load_suppliers(session: Session, add) -> None:

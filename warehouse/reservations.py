@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidInputError, NotFoundError, OperatorError
+from engine.errors import InvalidInputError, NotFoundError, RefusalError
 
 from .access import money
 from .tables import ASSET_STATUSES, Asset, AssetHistory, Reservation, Unit, UnitBlock
@@ -79,8 +79,8 @@ def _describe(reservations: list[Reservation], assets: dict[str, Asset]) -> dict
 def reserve(session: Session, *, items, unit: str, case_id: str | None, now: datetime, hold_hours: int,
             idempotency_key: str | None = None) -> dict:
     """Hold the items for `unit` until now + hold_hours. All or nothing: a short item refuses the whole
-    request with OperatorError (the reason names each short item). An asset whose whole qty is held
-    becomes RESERVED."""
+    request with RefusalError STOCK_SHORT (NOT_AVAILABLE when an asset is not AVAILABLE at all; the reason
+    names each item). An asset whose whole qty is held becomes RESERVED."""
     wanted = _requested(items)
     if session.get(Unit, unit) is None:
         raise NotFoundError(f"使用单位不存在：{unit}", {"unit": unit})
@@ -92,7 +92,7 @@ def reserve(session: Session, *, items, unit: str, case_id: str | None, now: dat
                                     .order_by(Reservation.id)))
         if done:
             return _describe(done, _lock_assets(session, {r.asset_id for r in done}))
-    problems = []
+    problems, short = [], []
     for asset_id, qty in wanted.items():
         asset = assets[asset_id]
         if asset.status != "AVAILABLE":
@@ -101,8 +101,11 @@ def reserve(session: Session, *, items, unit: str, case_id: str | None, now: dat
         free = asset.qty - held_qty(session, asset_id)
         if qty > free:
             problems.append(f"{asset.id} {asset.name} 可用数量不足：申请 {qty}，可用 {free}")
+            short.append({"assetId": asset.id, "requested": qty, "available": free})
     if problems:
-        raise OperatorError("预留失败：" + "；".join(problems), {"problems": problems})
+        # STOCK_SHORT when some quantity is short, NOT_AVAILABLE when only statuses stand in the way
+        raise RefusalError("预留失败：" + "；".join(problems), code="STOCK_SHORT" if short else "NOT_AVAILABLE",
+                           details={"problems": problems, "short": short})
     expires = now + timedelta(hours=hold_hours)
     made = []
     for asset_id, qty in wanted.items():

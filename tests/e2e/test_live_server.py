@@ -79,7 +79,11 @@ def test_a_loan_request_end_to_end(server):
     status, detail = server.request("GET", f"/api/v1/cases/{case['id']}", token=clerk)
     assert status == 200 and [t["name"] for t in detail["open_tasks"]] == ["holder_review"]
     status, events = server.request("GET", f"/api/v1/cases/{case['id']}/events", token=clerk)
-    assert [e["type"] for e in events["items"]][:3] == ["started", "task_created", "task_claimed"]
+    types = [e["type"] for e in events["items"] if e["type"] != "service_called"]   # checks and reservation
+    assert types[:3] == ["started", "task_created", "task_claimed"]
+    # the two terminals are reserved for the case while it is approved
+    status, stock = server.request("GET", "/api/v1/catalogue?text=A014&status=ANY", token=clerk)
+    assert status == 200 and [(i["status"], i["qtyAvailable"]) for i in stock["items"]] == [("RESERVED", 0)]
 
 
 def test_a_designer_uploads_a_model_and_the_embedded_runner_fires_its_timer(server):

@@ -173,3 +173,44 @@ EMERGENCY_STOCK = {
     "WH-DY": {"E301": 100, "E302": 200},
     "WH-ZY": {"E303": 300, "E306": 300},
 }
+
+# 入仓 and 市场服务采购 (warehouse.deposit_ledger.load_demo loads these three lists).
+# Units' asset cards as synced from the 预算管理一体化系统 (values per item, 元) [A]:
+# unit, cardNo, category, name, spec, qty, uom, original value, net value, purchase date, location, secret, idle since
+UNIT_ASSET_CARDS = [
+    ("U12", "ZB-2023-0001", "C04", "LED会议显示屏", "P2.5 3.2m×1.8m", 1, "套", 98000, 71500, "2023-03-15",
+     "赛事指挥中心3楼", False, "2025-12-31"),
+    ("U12", "ZB-2023-0002", "C03", "台式计算机", "i5/16G/512G", 20, "台", 5600, 3100, "2023-03-20",
+     "赛事指挥中心2楼", False, "2025-12-31"),
+    ("U12", "ZB-2023-0003", "C01", "折叠会议桌", "1.8m×0.6m", 30, "张", 860, 620, "2023-04-01",
+     "赛事指挥中心1楼", False, "2025-12-31"),
+    ("U12", "ZB-2023-0004", "C03", "便携式计算机(涉密)", "国产化专用机", 2, "台", 7800, 4300, "2023-04-10",
+     "专班保密室", True, "2025-12-31"),
+    ("U12", "ZB-2023-0005", "C05", "立式饮水机", "冷热型", 6, "台", 1200, 720, "2023-04-12",
+     "赛事指挥中心", False, "2025-12-31"),
+    ("U06", "JJJY-2019-0112", "C01", "钢制文件柜", "四门", 12, "组", 1350, 540, "2019-08-01",
+     "局机关2楼档案室", False, "2025-05-01"),
+    ("U06", "JJJY-2020-0031", "C02", "A3黑白复印机", "35页/分", 2, "台", 16800, 7600, "2020-06-10",
+     "局机关1楼文印室", False, "2025-03-01"),
+    ("U06", "JJJY-2021-0007", "C04", "投影仪", "5000流明", 4, "台", 5200, 2900, "2021-09-01",
+     "局机关3楼会议室", False, "2025-10-15"),
+    ("U05", "CDJY-2020-0420", "C05", "柜式空调", "3匹", 3, "台", 9600, 4800, "2020-05-20",
+     "市教育局老办公楼", False, "2025-04-01"),
+    ("U07", "WHMZ-2018-0203", "C01", "木质办公桌", "1.4m", 6, "张", 1600, 320, "2018-03-01",
+     "区民政局4楼", False, "2025-06-30"),
+]
+# Temporary bodies dissolved (or whose event ended): unit, date, reason
+UNIT_DISSOLUTIONS = [("U12", "2025-12-31", "市级大型赛事闭幕，工作专班撤销")]
+# The service catalogue (市场服务目录) [A]: id, supplier, category, name, uom, listed price, market price
+# (reference of a temporary need), new-purchase price (reference of a permanent need), green, origin region
+SERVICE_OFFERS = [
+    ("SV01", "S07", "C08", "市内厢式车搬运（含装卸）", "趟", 800, 1000, None, False, None),
+    ("SV02", "S13", "C04", "LED屏租赁（含安装调试、技术保障）", "天", 4000, 6000, 168000, False, None),
+    ("SV03", "S06", "C02", "A3彩色复合机租赁（含耗材维保）", "月", 600, 900, 38000, False, None),
+    ("SV04", "S08", "C07", "空调清洗维保", "台", 180, 260, None, False, None),
+    ("SV05", "S05", "C07", "办公家具维修", "件", 150, 220, None, False, None),
+    ("SV06", "S12", "C10", "办公楼LED照明节能改造", "层", 9000, 11500, None, True, None),
+    ("SV07", "S12", "C10", "电动汽车交流充电桩（7kW，含安装）", "台", 5200, 6500, None, True, None),
+    ("SV08", "S10", "C11", "安岳柠檬（机关食堂配送）", "千克", 8, 10, None, False, "资阳"),
+    ("SV09", "S11", "C11", "东坡泡菜（机关食堂配送）", "千克", 12, 15, None, False, "眉山"),
+]

@@ -32,6 +32,7 @@ DEMO_USERS = [  # login, display name, grants
     ("jy.keeper", "贾管理员（简阳市分仓）", ["BRANCH_KEEPER@简阳市"]),
     ("jy.district", "季主任（简阳市机关事务中心）", ["DISTRICT_AGENCY@简阳市"]),
     ("jy.fin", "金科长（简阳市财政局）", ["FINANCE_APPROVER@简阳市"]),
+    ("wh.fin", "伍科长（武侯区财政局）", ["FINANCE_APPROVER@武侯区"]),   # 区↔区 调剂 (武侯区 receiving side)
     # S4: 成都市应急管理局 (U03) fleet and head; partner cities' vehicle authorities
     ("luo.fleet", "罗车管（成都市应急管理局）", ["FLEET_MANAGER@U03"]),
     ("yang.head", "杨处长（成都市应急管理局负责人）", ["UNIT_HEAD@U03"]),
@@ -46,7 +47,22 @@ DEMO_USERS = [  # login, display name, grants
     ("s07.rongtong", "蓉通搬运物流有限公司", ["SUPPLIER@S07"]),
     ("s08.chuanxi", "川西电器维修服务部", ["SUPPLIER@S08"]),
     ("s04.meizhou", "眉州汽车维修有限公司", ["SUPPLIER@S04"]),
+    # 三定点: 成都's repair shop (repairs at home, 眉山东坡区 outlet) and insurer (accident loss assessment)
+    ("s01.rongan", "成都蓉安汽车维修服务有限公司", ["SUPPLIER@S01"]),
+    ("s03.tianfu", "天府财产保险成都分公司", ["SUPPLIER@S03"]),
     ("s09.jingcheng", "旌城应急装备有限公司", ["SUPPLIER@S09"]),
+    # 入仓 and 市场服务采购: the dissolved 赛事专班 (U12), 锦江区教育局 (U06) with the 锦江 branch and finance,
+    # and the suppliers of the service catalogue's quote rounds
+    ("zb.clerk", "赵小莉（赛事专班资产管理员）", ["UNIT_CLERK@U12"]),
+    ("zb.head", "邹主任（赛事专班负责人）", ["UNIT_HEAD@U12"]),
+    ("jjedu.clerk", "江小文（锦江区教育局资产管理员）", ["UNIT_CLERK@U06"]),
+    ("jjedu.head", "金局长（锦江区教育局负责人）", ["UNIT_HEAD@U06"]),
+    ("jj.branch", "蒋管理员（锦江区分仓）", ["BRANCH_KEEPER@锦江区"]),
+    ("jj.fin", "姜科长（锦江区财政局）", ["FINANCE_APPROVER@锦江区"]),
+    ("s05.jincheng", "锦城办公家具制造有限公司", ["SUPPLIER@S05"]),
+    ("s06.tianfu", "天府文印科技有限公司", ["SUPPLIER@S06"]),
+    ("s12.lvyuan", "绿源节能科技有限公司", ["SUPPLIER@S12"]),
+    ("s13.jinguan", "锦官会展视听服务有限公司", ["SUPPLIER@S13"]),
     # the other roles of DOMAIN.md's role list, so every lane has someone to work it in the demo
     ("ma.dept", "马处长（主管部门审核）", ["DEPT_REVIEWER"]),
     ("xu.district", "徐主任（武侯区机关事务中心）", ["DISTRICT_AGENCY@武侯区"]),
