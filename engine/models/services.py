@@ -58,8 +58,29 @@ def _async_problems(doc: Doc, task, operator, operators) -> list[Problem]:
                         WARNING)]
 
 
+def _id_clashes(doc: Doc) -> list[Problem]:
+    """SpiffWorkflow finds BPMN elements by their `id` attribute anywhere in the file, so an element whose
+    id equals an operator's or a parameter's id (both are written as `id` too) is found in the wrong
+    place and the task fails to load with an unrelated message."""
+    extension_ids = {}
+    for element in list(doc.root.iter(q("serviceTaskOperator", SPIFF))) + list(doc.root.iter(q("parameter", SPIFF))):
+        if element.get("id"):
+            extension_ids.setdefault(element.get("id"), element)
+    problems = []
+    for element in doc.root.iter():
+        if not isinstance(element.tag, str) or element.tag.startswith("{" + SPIFF):
+            continue
+        clash = extension_ids.get(element.get("id") or "")
+        if clash is not None:
+            kind = "操作" if clash.tag == q("serviceTaskOperator", SPIFF) else "参数"
+            problems.append(doc.problem(element, f"元素 id \"{element.get('id')}\" 与服务任务的{kind}名相同；引擎按 id 查找元素时"
+                                                 f"会找到那个{kind}，请给元素换一个 id（如加后缀 _task） "
+                                                 f"(element id equals an operator or parameter id)"))
+    return problems
+
+
 def check_service_tasks(doc: Doc, operators) -> list[Problem]:
-    problems = _send_task_problems(doc)
+    problems = _send_task_problems(doc) + _id_clashes(doc)
     for task in doc.root.iter(q("serviceTask")):
         task_id = task.get("id")
         extensions = task.find(q("extensionElements"))

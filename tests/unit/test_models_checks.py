@@ -255,3 +255,14 @@ def test_an_error_boundary_without_error_ref_is_allowed_only_on_a_service_task()
     problems = check(xml)
     assert not [p for p in problems if p.element_id == "any_refusal"]
     assert the(problems, "catch_all_on_user_task", "errorRef").line == line_of(xml, 'id="catch_all_on_user_task"')
+
+
+def test_an_element_id_equal_to_an_operator_or_parameter_id_is_named():
+    xml = model('<bpmn:serviceTask id="reserve_assets"><bpmn:extensionElements>'
+                '<spiffworkflow:serviceTaskOperator id="reserve_assets" resultVariable="r"><spiffworkflow:parameters>'
+                '<spiffworkflow:parameter id="items" type="list" value="items" /></spiffworkflow:parameters>'
+                '</spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>\n'
+                '<bpmn:scriptTask id="items"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>')
+    problems = check(xml)
+    assert "操作名相同" in the(problems, "reserve_assets", "与服务任务").message
+    assert "参数名相同" in the(problems, "items", "与服务任务").message
