@@ -122,13 +122,15 @@ class Play:
         human = same[0]
         if step.role and human.role != step.role:
             raise self.Failed(f"任务 {step.value} 在泳道 {human.role}，不是 {step.role}")
+        from .runner import _plain as plain_json
+        submit = plain_json(step.submit)            # YAML dates become ISO strings, as a browser sends them
         form = human.properties.get("formJsonSchemaFilename")
         if form:
             schema = next((v for k, v in self.forms.items() if k.rsplit("/", 1)[-1] == form), None)
-            validate_form(schema, step.submit)
+            validate_form(schema, submit)
         task = human.task
         self.path.append(step.value)
-        self._run(lambda: (task.set_data(**step.submit), task.run()))
+        self._run(lambda: (task.set_data(**submit), task.run()))
 
     def _scope_of(self, human) -> str | None:
         expression = human.properties.get("scope")
