@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-sqlite lint bench validate db-upgrade services clean
+.PHONY: install demo test test-sqlite lint bench bench-quick validate db-upgrade services clean
 
 $(BIN)/gwc: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ lint: install
 	$(BIN)/pip install --quiet ruff
 	$(BIN)/ruff check --select F,E9 engine gwc tests bench
 
+# Measure on this machine (PostgreSQL and Redis as `make services` starts them; a database gwc_bench of
+# its own): print one table, write bench/results/latest.json, latest.md and PNG charts. About 6-9 minutes;
+# bench-quick (small sizes, what CI runs once) under 2.
 bench: install
-	$(BIN)/python bench/step_cost.py
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m bench
+
+bench-quick: install
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m bench --quick
 
 validate: install
 	$(BIN)/gwc validate workflows forms

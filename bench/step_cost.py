@@ -1,12 +1,16 @@
-"""Does a step cost more as a case's history grows?  (issue #7 builds the full benchmark suite)
+"""Item 4, cost growth: does a step cost more as a case's history grows?
 
 Measures, side by side with pruning on and off, the time to complete one user task in a case that
-already has N completed tasks, for N about 10, 100 and 1,000, in two shapes:
-- loop:     a back-edge loop ran N/2 times before the user task (2 tasks per iteration);
-- reminders: a non-interrupting cycle timer fired N/4 times on the open user task (4 tasks per cycle).
-Prints milliseconds per step (median of repeats) and the ratio step(1000) / step(10).
+already has N completed tasks, for N about 10, 100 and 1,000 (SQLite, engine use cases, frozen clock),
+in two shapes:
+- loop:      a back-edge loop ran N/2 times before the user task (2 tasks per iteration; a dispatch
+             with many lines);
+- reminders: a non-interrupting cycle timer fired N/4 times on the open user task (4 tasks per cycle;
+             a loan with many reminder cycles).
+Each step(N) is a ratio to step(10) of the same shape and mode; the target is step(1000)/step(10) < 2
+with pruning on. "unpruned" is SpiffWorkflow's whole-history state, the before of that design.
 
-    .venv/bin/python bench/step_cost.py [--repeat 5]
+    .venv/bin/python bench/step_cost.py [--repeat 5] [--quick]   (standalone; `make bench` runs it too)
 """
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ from engine.bootstrap import Engine  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
 from engine.runtime import pruning  # noqa: E402
+from bench.figures import Figure  # noqa: E402
+
+SECTION = "4 cost growth"
+SIZES = (10, 100, 1000)
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -95,38 +103,48 @@ def step_remind(eng: Engine, history: int) -> float:
     return time.perf_counter() - t0
 
 
+def measure(repeat: int = 5, modes: tuple[str, ...] = ("pruned", "unpruned"), sizes=SIZES) -> list[Figure]:
+    """Figures step.SHAPE.MODE.N in ms (median of `repeat`), each against step(10) of its shape and mode."""
+    original_prune = pruning.prune
+    figures: list[Figure] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for mode in modes:
+                pruning.prune = original_prune if mode == "pruned" else (lambda wf: 0)
+                eng = make_engine(Path(tmp), mode)
+                files = {"loop.bpmn": LOOP.encode()}
+                files.update({f"remind{n}.bpmn": REMIND.format(n=max(1, n // 4)).encode() for n in sizes})
+                eng.deploy(files)
+                for shape, fn in (("loop", step_loop), ("reminders", step_remind)):
+                    if shape == "loop" and mode == "unpruned" and 1000 in sizes:
+                        figures.append(Figure("step.loop.unpruned.1000", None, "ms", section=SECTION,
+                                              note="SpiffWorkflow alone stops such loops silently at ~500 iterations"))
+                        continue
+                    base = None
+                    for n in sizes:
+                        # unpruned at 1,000: one run (about 250 saves of a growing 1.5 MB state) makes the point
+                        runs = 1 if (mode == "unpruned" and n >= 1000) else repeat
+                        ms = 1000 * statistics.median(fn(eng, n) for _ in range(runs))
+                        fig = Figure(f"step.{shape}.{mode}.{n}", ms, "ms", base.value if base else None,
+                                     base.name if base else None, section=SECTION,
+                                     target=2.0 if (mode == "pruned" and n == 1000) else None, target_on="ratio",
+                                     note=f"complete one task after ~{n} completed tasks ({shape}, {mode})",
+                                     extra={"growth": (shape, mode, n)})
+                        base = base or fig
+                        figures.append(fig)
+                eng.close()
+    finally:
+        pruning.prune = original_prune
+    return figures
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="one repeat, for CI")
     args = ap.parse_args()
-    repeat = 1 if args.quick else args.repeat
-    sizes = (10, 100, 1000)
-    original_prune = pruning.prune
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = []
-        for mode in ("pruned", "unpruned"):
-            pruning.prune = original_prune if mode == "pruned" else (lambda wf: 0)
-            eng = make_engine(Path(tmp), mode)
-            files = {"loop.bpmn": LOOP.encode()}
-            files.update({f"remind{n}.bpmn": REMIND.format(n=max(1, n // 4)).encode() for n in sizes})
-            eng.deploy(files)
-            for shape, fn in (("loop", step_loop), ("reminders", step_remind)):
-                if shape == "loop" and mode == "unpruned":
-                    note = "SpiffWorkflow alone stops such loops silently at ~500 iterations"
-                    rows.append((shape, mode, None, note))
-                    continue
-                ms = {n: 1000 * statistics.median(fn(eng, n) for _ in range(repeat)) for n in sizes}
-                rows.append((shape, mode, ms, ""))
-            eng.close()
-        pruning.prune = original_prune
-    print(f"{'shape':<10} {'mode':<9} {'step@10':>9} {'step@100':>9} {'step@1000':>10} {'1000/10':>8}")
-    for shape, mode, ms, note in rows:
-        if ms is None:
-            print(f"{shape:<10} {mode:<9} {'-':>9} {'-':>9} {'-':>10} {'-':>8}  {note}")
-            continue
-        print(f"{shape:<10} {mode:<9} {ms[10]:>8.2f}ms {ms[100]:>8.2f}ms {ms[1000]:>9.2f}ms "
-              f"{ms[1000] / ms[10]:>8.2f}")
+    from bench.figures import table
+    print(table(measure(1 if args.quick else args.repeat)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,204 @@
+"""Item 2, the full stack: the 5-step approval through the HTTP API of a real `gwc serve` (waitress, 8
+threads, embedded runner) on loopback, on SQLite and on PostgreSQL, with 1 and with 8 concurrent clients.
+
+Each client is one keep-alive connection and one user (CLERK, HEAD@tN, LEADER@tN, its own team, so its
+inbox holds only its own tasks). It logs in once, then repeats: start (POST /cases), inbox (GET /tasks),
+complete, complete. Approvals/s is divided by the save/load ceiling of item 1; endpoint latencies by the
+p50 of GET /healthz on the idle server (an HTTP round trip with one database ping).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import services
+from .ceiling import ANSWERS, START_DATA
+from .figures import Figure, percentile
+
+SECTION = "2 full stack"
+ENDPOINTS = ("login", "start", "inbox", "complete")
+TARGETS = {("sqlite", 1): 100, ("postgres", 8): 200}
+
+
+class Server:
+    """`python -m gwc serve` on a free loopback port, against `url`."""
+
+    def __init__(self, url: str, log_dir: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "GWC_BROKER_URL"}
+        env.update(GWC_DATABASE_URL=url, GWC_SECRET_KEY="bench-secret-" + "x" * 32)
+        self.log = (log_dir / f"server-{self.port}.log").open("w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "gwc", "serve", "--port", str(self.port)],
+                                     cwd=services.ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gwc serve exited: " + Path(self.log.name).read_text()[-2000:])
+            try:
+                if Client(self.port).call("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gwc serve did not answer /healthz within 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(15)
+        self.log.close()
+
+
+class Client:
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.token = None
+        self.samples: dict[str, list[float]] = {e: [] for e in ENDPOINTS}
+        self.approvals = 0
+        self.errors: list[str] = []
+
+    def call(self, method, path, body=None, endpoint=None):
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        t0 = time.perf_counter()
+        self.conn.request(method, path, None if body is None else json.dumps(body), headers)
+        resp = self.conn.getresponse()
+        payload = resp.read()
+        elapsed = time.perf_counter() - t0
+        if endpoint:
+            self.samples[endpoint].append(elapsed * 1000)
+        data = json.loads(payload) if payload[:1] in (b"{", b"[") else payload
+        if resp.status >= 300 and len(self.errors) < 5:
+            self.errors.append(f"{method} {path}: {resp.status} {str(data)[:200]}")
+        return resp.status, data
+
+    def login(self, user: str) -> None:
+        status, body = self.call("POST", "/api/v1/auth/token", {"username": user, "password": services.PASSWORD},
+                                 "login")
+        if status != 200:
+            raise RuntimeError(f"login failed: {status} {body}")
+        self.token = body["access_token"]
+
+    def approval(self, team: str) -> bool:
+        status, case = self.call("POST", "/api/v1/cases", {"process_model": "bench_approval",
+                                                           "data": dict(START_DATA, team=team)}, "start")
+        if status != 201:
+            return False
+        status, inbox = self.call("GET", "/api/v1/tasks?limit=10", endpoint="inbox")
+        mine = [t for t in inbox.get("items", []) if t["case_id"] == case["id"]] if status == 200 else []
+        if not mine:
+            self.errors.append("the new task is not in the inbox")
+            return False
+        status, done = self.call("POST", f"/api/v1/tasks/{mine[0]['id']}/complete", {"data": ANSWERS[0]}, "complete")
+        if status != 200 or not done["case"]["open_tasks"]:
+            return False
+        nxt = done["case"]["open_tasks"][0]["id"]
+        status, done = self.call("POST", f"/api/v1/tasks/{nxt}/complete", {"data": ANSWERS[1]}, "complete")
+        ok = status == 200 and done["case"]["status"] == "completed"
+        self.approvals += ok
+        return ok
+
+
+def _load(port: int, clients: int, seconds: float) -> tuple[float, dict, list[str]]:
+    """(approvals/s, {endpoint: samples ms}, errors) for `clients` concurrent clients."""
+    pool = [Client(port) for _ in range(clients)]
+    for i, c in enumerate(pool):
+        c.login(f"c{i}")
+        c.approval(f"t{i}")                 # warm-up: not counted
+        c.samples = {e: (c.samples["login"] if e == "login" else []) for e in ENDPOINTS}
+        c.approvals = 0
+    start = threading.Barrier(clients + 1)
+    finished = [0.0] * clients
+
+    def work(i: int, c: Client) -> None:
+        start.wait()
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline and not c.errors:
+            c.approval(f"t{i}")
+        finished[i] = time.perf_counter()
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(pool)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = max(finished) - t0
+    samples = {e: [x for c in pool for x in c.samples[e]] for e in ENDPOINTS}
+    return sum(c.approvals for c in pool) / elapsed, samples, [e for c in pool for e in c.errors]
+
+
+def _prepare(url: str) -> None:
+    eng = services.engine(url)
+    try:
+        for i in range(8):
+            eng.add_user(f"c{i}", services.PASSWORD, ["CLERK", f"HEAD@t{i}", f"LEADER@t{i}"])
+        eng.deploy(services.model_files(*services.APPROVAL_FILES))
+    finally:
+        eng.close()
+
+
+def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path) -> list[Figure]:
+    _prepare(url)
+    server = Server(url, log_dir)
+    figures = []
+    try:
+        probe = Client(server.port)
+        probe.call("GET", "/healthz")
+        floor = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            probe.call("GET", "/healthz")
+            floor.append((time.perf_counter() - t0) * 1000)
+        base = Figure(f"http.{db}.healthz.p50", percentile(floor, 50), "ms", section=SECTION,
+                      note="idle server, one client: the latency baseline")
+        figures.append(base)
+        for clients in (1, 8):
+            rate, samples, errors = _load(server.port, clients, seconds)
+            name = f"http.{db}.c{clients}"
+            target = TARGETS.get((db, clients))
+            fig = Figure(name, rate, "approvals/s", ceiling.value, ceiling.name, target=target,
+                         target_kind="min", section=SECTION,
+                         note="; ".join(errors[:2]) or f"{sum(len(s) for s in samples.values())} requests")
+            fig.extra["failed"] = bool(errors)
+            figures.append(fig)
+            for endpoint in ENDPOINTS:
+                if not samples[endpoint]:
+                    continue
+                for p in (50, 95, 99):
+                    figures.append(Figure(f"{name}.{endpoint}.p{p}", percentile(samples[endpoint], p), "ms",
+                                          base.value, base.name, section=SECTION,
+                                          note=f"{len(samples[endpoint])} requests",
+                                          extra={"latency": (db, clients, endpoint, p)}))
+    finally:
+        server.stop()
+    return figures
+
+
+def measure(ceiling: Figure, seconds: float, pg_url: str | None, pg_why: str) -> list[Figure]:
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        figures += measure_db("sqlite", services.fresh_sqlite(Path(tmp), "http"), ceiling, seconds, Path(tmp))
+        if pg_url:
+            services.fresh_postgres(pg_url)
+            figures += measure_db("postgres", pg_url, ceiling, seconds, Path(tmp))
+        else:
+            for clients in (1, 8):
+                figures.append(Figure(f"http.postgres.c{clients}", None, "approvals/s", ceiling.value, ceiling.name,
+                                      target=TARGETS.get(("postgres", clients)), target_kind="min",
+                                      section=SECTION, note=pg_why))
+    return figures
