@@ -166,8 +166,24 @@ def play_both(desks, scenario):
         scenario(desk)
     assert memory.path == stored.path
     assert memory.status() == stored.status()
-    assert memory.data() == stored.data()
+    assert without_row_ids(memory.data()) == without_row_ids(stored.data())
     return stored
+
+
+def without_row_ids(value):
+    """Database row ids (awardId, designationIds...) aside: PostgreSQL's sequences do not roll back with a
+    refused step's savepoint as SQLite's row ids do, so the same run numbers rows differently there."""
+    if isinstance(value, dict):
+        return {k: ("<id>" if _is_row_id(k, v) else without_row_ids(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_row_ids(v) for v in value]
+    return value
+
+
+def _is_row_id(key: str, value) -> bool:
+    ints = value if isinstance(value, list) else [value]
+    return (key == "id" or key.endswith(("Id", "Ids", "_id", "_ids"))) and ints != [] and \
+        all(isinstance(i, int) and not isinstance(i, bool) for i in ints)
 
 
 # ------------------------------------------------------------------------------------------------ repair
