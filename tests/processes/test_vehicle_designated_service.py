@@ -551,3 +551,14 @@ def test_only_the_city_authority_records_awards(desks):
     assert stored.engine.inbox("ms.vehicle") == ([], 0)
     [task] = stored.engine.inbox("chen.leader")[0]
     assert (task["name"], task["scope"]) == ("record_award", "成都")
+
+
+def test_a_city_authority_starts_only_its_own_citys_designation_and_recognition(desks):
+    from engine.errors import NotCandidateError
+    _, stored = desks
+    with pytest.raises(NotCandidateError):
+        stored.engine.start_case("vehicle_designation", TENDER, "ms.vehicle")          # 眉山 for 成都
+    with pytest.raises(NotCandidateError):
+        stored.engine.start_case("vehicle_recognition", {"package": {"fromCity": "成都", "partnerCities": ["眉山"],
+                                                                      "items": []}}, "ms.vehicle")
+    assert stored.engine.start_case("vehicle_designation", TENDER, "chen.leader")["status"] == "waiting"
