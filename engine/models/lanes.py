@@ -7,8 +7,9 @@ Files from Camunda Modeler name roles with attributes instead (or as well):
 - `camunda:candidateGroups` on a user or manual task (or a `candidateGroups` extension property) is the
   task's role, exactly as if the task were in a lane of that name. It wins over the task's lane: the
   task-level statement is the more specific one, and in Camunda lanes carry no meaning. A task whose lane
-  names another role gets a warning saying the lane is ignored for it. One group only: the inbox gives a
-  task one role, so several groups are refused (grant the users one common role instead).
+  names another role gets a warning saying the lane is ignored for it. Several groups
+  (`candidateGroups="UNIT_HEAD,DEPT_REVIEWER"`) make the holders of any of them candidates (within the
+  task's scope); the first is the role the inbox shows.
 - `camunda:candidateStarterGroups` on the process names the role that may start it when the start
   event is in no lane (one group, as above).
 """
@@ -66,7 +67,7 @@ def starter_groups(process) -> list[str]:
 def task_role(task, index: dict[str, str | None]) -> str | None:
     """The role whose holders are a human task's candidates: its one candidate group, else its lane."""
     groups = candidate_groups(task)
-    if len(groups) == 1:
+    if groups:
         return groups[0]
     lane = effective_lane(task, index)
     return lane.strip() if lane and lane.strip() else None
@@ -80,6 +81,7 @@ def roles(process) -> list[str]:
     found = {(lane.get("name") or "").strip() for lane in lanes(process)}
     index = lane_index(process)
     found |= {task_role(task, index) or "" for task in human_tasks(process)}
+    found |= {group for task in human_tasks(process) for group in candidate_groups(task)}
     starters = starter_groups(process)
     if len(starters) == 1:
         found.add(starters[0])
@@ -108,9 +110,10 @@ def check_lanes(doc: Doc) -> list[Problem]:
         index = lane_index(process)
         for task in human_tasks(process):
             groups, lane = candidate_groups(task), effective_lane(task, index)
-            if len(groups) == 1 and lane and lane.strip() and lane.strip() != groups[0]:
-                problems.append(doc.problem(task, f"人工任务 {task.get('id')} 的候选组 (candidateGroups) 是 {groups[0]}，"
-                                                  f"它所在的泳道 {lane.strip()} 对它不生效：办理人是持有 {groups[0]} 的用户 "
+            if groups and lane and lane.strip() and lane.strip() not in groups:
+                named = "、".join(groups)
+                problems.append(doc.problem(task, f"人工任务 {task.get('id')} 的候选组 (candidateGroups) 是 {named}，"
+                                                  f"它所在的泳道 {lane.strip()} 对它不生效：办理人是持有 {named} 的用户 "
                                                   f"(candidateGroups wins over the lane)", WARNING))
         if not process_lanes:
             continue

@@ -39,8 +39,8 @@ def role_uses(process) -> list[tuple[str, object, object, str]]:
     for element, what in ([(t, "task") for t in human_tasks(process)] + [(s, "start") for s in none_start_events(process)]
                           + [(m, "message") for m in _message_catches(process)]):
         groups = candidate_groups(element) if what == "task" else []
-        if len(groups) == 1:
-            uses.append((groups[0], element, element, what))
+        if groups:
+            uses += [(group, element, element, what) for group in groups]
             continue
         lane = (effective_lane(element, index) or "").strip()
         if lane:
@@ -57,10 +57,6 @@ def _group_problems(doc: Doc, process) -> list[Problem]:
         if any("${" in g or "#{" in g for g in groups):
             problems.append(doc.problem(task, f"人工任务 {task.get('id')} 的候选组是表达式 ({', '.join(groups)})；本平台的候选组是"
                                               f"固定的角色名，按数据缩小范围请用扩展属性 scope (candidateGroups must be a role name)"))
-        elif len(groups) > 1:
-            problems.append(doc.problem(task, f"人工任务 {task.get('id')} 有多个候选组 ({', '.join(groups)})；本平台一个任务只对应"
-                                              f"一个角色：请只保留一个，或给这些用户都授予同一个角色 "
-                                              f"(one candidate group per task)"))
     if len(starter_groups(process)) > 1:
         problems.append(doc.problem(process, f"流程的 candidateStarterGroups 有多个角色 ({', '.join(starter_groups(process))})；"
                                              f"只能有一个发起角色 (one starter group)"))

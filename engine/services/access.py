@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 
 from ..errors import CaseNotFoundError
-from ..store.tables import Case, HumanTask
+from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .users import Principal
 
 OVERSEERS = ("MANAGER", "ADMIN")
@@ -25,10 +25,24 @@ def candidate_clause(p: Principal):
     unscoped = sorted({r for r, sc in p.grants if sc is None})
     if unscoped:
         clauses.append(HumanTask.role.in_(unscoped))
+        clauses.append(HumanTask.id.in_(select(TaskCandidateRole.task_id)
+                                        .where(TaskCandidateRole.role.in_(unscoped))))
     for role, scope in p.grants:
         if scope is not None:
             clauses.append(and_(HumanTask.role == role, HumanTask.scope == scope))
+            clauses.append(and_(HumanTask.scope == scope, HumanTask.id.in_(
+                select(TaskCandidateRole.task_id).where(TaskCandidateRole.role == role))))
     return or_(*clauses)
+
+
+def task_roles(s, row: HumanTask) -> list[str | None]:
+    """Every role whose holders are candidates of this task (several for candidateGroups="A,B")."""
+    extra = list(s.execute(select(TaskCandidateRole.role).where(TaskCandidateRole.task_id == row.id)).scalars())
+    return extra or [row.role]
+
+
+def is_candidate(s, p: Principal, row: HumanTask) -> bool:
+    return any(p.holds(role, row.scope) for role in task_roles(s, row))
 
 
 def visible_case_clause(p: Principal):

@@ -13,8 +13,8 @@ from ..errors import CaseNotFoundError, ConflictError
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
-from ..store.tables import Case, Event, HumanTask, Incident, Job, MessageWait, Timer
-from .inbox_rows import new_inbox_row
+from ..store.tables import Case, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole, Timer
+from .inbox_rows import candidate_roles, new_inbox_row
 
 
 def add_event(s: Session, case_id: str, at: datetime, type_: str, actor: str | None = None,
@@ -101,6 +101,10 @@ def _sync_inbox(eng, s: Session, row: Case, step: CaseStep, snap, now) -> None:
             inbox = new_inbox_row(eng, row, ready, now)
             inbox.data = _jsonable(dict(ready.task.data))
             s.add(inbox)
+            roles = candidate_roles(ready.properties)
+            if len(roles) > 1:
+                s.flush()
+                s.add_all([TaskCandidateRole(task_id=inbox.id, role=role) for role in dict.fromkeys(roles)])
             add_event(s, row.id, now, "task_created", None, ready.element_id, {"task_id": ready.id,
                                                                               "title": ready.title})
     for task_id, inbox in open_rows.items():

@@ -25,10 +25,15 @@ def new_inbox_row(eng, case: Case, ready, now: datetime) -> HumanTask:
         created_at=now, due_at=due)
 
 
+def candidate_roles(props: dict) -> list[str]:
+    """The roles of camunda:candidateGroups (several when a task names "A,B")."""
+    return [g.strip() for g in str(props.get("candidateGroups") or "").split(",") if g.strip()]
+
+
 def _role(props: dict, lane: str | None) -> str | None:
-    """A task's candidate group (camunda:candidateGroups, validated to be one role) wins over its lane."""
-    group = str(props.get("candidateGroups") or "").strip()
-    return group or lane
+    """A task's (first) candidate group wins over its lane; the others are in task_candidate_roles."""
+    groups = candidate_roles(props)
+    return groups[0] if groups else lane
 
 
 def _scope(eng, expression: str | None, task) -> str | None:

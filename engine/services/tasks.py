@@ -6,10 +6,10 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
                       TaskNotOpenError)
-from ..store.tables import Case, HumanTask
+from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .case_io import add_event, open_case, save_case
 from .forms import validate_form
-from .access import candidate_clause
+from .access import candidate_clause, is_candidate
 from .users import Principal, load_principal
 from .views import task_view
 
@@ -29,7 +29,8 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
         if process_id:
             q = q.where(HumanTask.process_id == process_id)
         if role:
-            q = q.where(HumanTask.role == role)
+            q = q.where(or_(HumanTask.role == role, HumanTask.id.in_(
+                select(TaskCandidateRole.task_id).where(TaskCandidateRole.role == role))))
         if due_before is not None:
             q = q.where(HumanTask.due_at < due_before)
         total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
@@ -40,7 +41,7 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
 def _visible_task(s, task_id: str, p: Principal) -> HumanTask:
     """The task if the user may see it; otherwise 'not found' (never reveal it exists)."""
     row = s.get(HumanTask, task_id)
-    if row is None or not (row.assignee == p.username or p.holds(row.role, row.scope) or p.is_admin):
+    if row is None or not (row.assignee == p.username or is_candidate(s, p, row) or p.is_admin):
         raise TaskNotFoundError(f"任务 {task_id} 不存在")
     return row
 
@@ -62,7 +63,7 @@ def claim(eng, task_id: str, user: str) -> dict:
         p = load_principal(s, user)
         row = _visible_task(s, task_id, p)
         _require_open_to(row, user)
-        if not p.holds(row.role, row.scope):
+        if not is_candidate(s, p, row):
             raise PermissionDeniedError("只有候选人可以认领此任务")
         if row.assignee is None:
             # Conditional update: of two concurrent claims exactly one changes the row.
@@ -116,7 +117,7 @@ def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
         p = load_principal(s, user)
         row = _visible_task(s, task_id, p)
         _require_open_to(row, user)
-        if row.assignee is None and not p.holds(row.role, row.scope):
+        if row.assignee is None and not is_candidate(s, p, row):
             raise PermissionDeniedError("只有候选人或认领人可以完成此任务")
         case, step = open_case(eng, s, row.case_id)
         s.refresh(row)                 # read again under the case lock: another writer may have won

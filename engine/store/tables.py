@@ -110,6 +110,14 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": revision}
 
 
+class TaskCandidateRole(Base):
+    """Every role whose holders are candidates of a task naming several (camunda:candidateGroups="A,B");
+    a task with one role has no rows here (its `role` column says it)."""
+    __tablename__ = "task_candidate_roles"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
 class HumanTask(Base):
     """The inbox: one row per user or manual task that became ready."""
     __tablename__ = "human_tasks"

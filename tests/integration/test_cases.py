@@ -254,3 +254,29 @@ def test_the_start_event_scope_narrows_who_may_start_and_the_initiator_is_record
     with pytest.raises(InvalidInputError):
         engine.start_case("exclusive_gateway", {}, "clerk.u07")                   # no unit: no scope
     assert engine.start_case("exclusive_gateway", {"unit": "U09"}, "clerk.any")["data"]["starter"] == "clerk.any"
+
+
+def test_a_task_with_several_candidate_groups_is_offered_to_holders_of_any_of_them(engine):
+    """camunda:candidateGroups="UNIT_HEAD,DEPT_REVIEWER": both roles (in the task's scope) see and may
+    complete it; nobody else sees it."""
+    from engine.errors import TaskNotFoundError
+    from tests.conftest import fixture_files
+    files = fixture_files("exclusive_gateway.bpmn", "amount.schema.json", "approve.schema.json")
+    xml = files["exclusive_gateway.bpmn"].decode()
+    xml = xml.replace('xmlns:spiffworkflow=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow=', 1)
+    xml = xml.replace('<bpmn:userTask id="enter_amount"',
+                      '<bpmn:userTask id="enter_amount" camunda:candidateGroups="UNIT_HEAD, DEPT_REVIEWER"', 1)
+    files["exclusive_gateway.bpmn"] = xml.encode()
+    engine.deploy(files)
+    for name, grants in {"starter": ["TESTER"], "head.u07": ["UNIT_HEAD"], "dept": ["DEPT_REVIEWER"],
+                         "keeper": ["BRANCH_KEEPER"]}.items():
+        engine.add_user(name, "correct horse battery", grants)
+    engine.start_case("exclusive_gateway", {}, "starter")
+    seen = {name: [t["name"] for t in engine.inbox(name)[0]] for name in ("head.u07", "dept", "keeper", "starter")}
+    assert seen == {"head.u07": ["enter_amount"], "dept": ["enter_amount"], "keeper": [], "starter": []}
+    assert engine.inbox("dept", role="DEPT_REVIEWER")[1] == 1 and engine.inbox("dept", role="TESTER")[1] == 0
+    task = engine.inbox("dept")[0][0]
+    with pytest.raises(TaskNotFoundError):
+        engine.get_task(task["id"], "keeper")
+    done = engine.complete(task["id"], "dept", {"amount": 100})
+    assert done["task"]["state"] == "completed"
