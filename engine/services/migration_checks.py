@@ -12,12 +12,12 @@ changed (the assignee may no longer be a candidate).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..runtime.migrate import Blocker
 from ..runtime.snapshot import take, task_properties
-from ..store.tables import Case, HumanTask
-from .inbox_rows import new_inbox_row
+from ..store.tables import Case, HumanTask, TaskCandidateRole
+from .inbox_rows import candidate_roles, new_inbox_row
 
 FORM = "formJsonSchemaFilename"
 
@@ -79,4 +79,8 @@ def refresh_inbox(eng, s, case: Case, step) -> list[str]:
             row.assignee = None
         for name in ("element_id", "title", "role", "scope", "form", "ui_form", "priority"):
             setattr(row, name, getattr(fresh, name))
+        s.execute(delete(TaskCandidateRole).where(TaskCandidateRole.task_id == row.id))
+        roles = candidate_roles(ready.properties)
+        if len(roles) > 1:
+            s.add_all([TaskCandidateRole(task_id=row.id, role=role) for role in dict.fromkeys(roles)])
     return notes
