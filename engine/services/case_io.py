@@ -5,6 +5,8 @@ import json
 from datetime import datetime
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +15,8 @@ from ..errors import CaseNotFoundError, ConflictError
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
-from ..store.tables import Case, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole, Timer
+from ..store.tables import (Case, CaseScope, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole,
+                            Timer)
 from .inbox_rows import candidate_roles, new_inbox_row
 
 
@@ -101,6 +104,8 @@ def _sync_inbox(eng, s: Session, row: Case, step: CaseStep, snap, now) -> None:
             inbox = new_inbox_row(eng, row, ready, now)
             inbox.data = _jsonable(dict(ready.task.data))
             s.add(inbox)
+            if inbox.scope is not None:
+                remember_scope(s, row.id, inbox.scope)
             roles = candidate_roles(ready.properties)
             if len(roles) > 1:
                 s.flush()
@@ -116,6 +121,13 @@ def _sync_inbox(eng, s: Session, row: Case, step: CaseStep, snap, now) -> None:
         else:
             inbox.state, inbox.completed_at = "cancelled", now
             add_event(s, row.id, now, "task_cancelled", None, inbox.element_id, {"task_id": task_id})
+
+
+def remember_scope(s: Session, case_id: str, scope: str) -> None:
+    """Index the case under the scope of one of its tasks (once; concurrent writers never collide)."""
+    dialect = s.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    s.execute(insert(CaseScope).values(scope=scope, case_id=case_id).on_conflict_do_nothing())
 
 
 def _correlation_key(eng, wait) -> str:

@@ -79,6 +79,9 @@ def refresh_inbox(eng, s, case: Case, step) -> list[str]:
             row.assignee = None
         for name in ("element_id", "title", "role", "scope", "form", "ui_form", "priority"):
             setattr(row, name, getattr(fresh, name))
+        if row.scope is not None:
+            from .case_io import remember_scope
+            remember_scope(s, case.id, row.scope)
         s.execute(delete(TaskCandidateRole).where(TaskCandidateRole.task_id == row.id))
         roles = candidate_roles(ready.properties)
         if len(roles) > 1:

@@ -9,7 +9,7 @@ from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError
 from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .case_io import add_event, open_case, save_case
 from .forms import validate_form
-from .access import candidate_clause, is_candidate
+from .access import candidate_clause, is_candidate, multi_role_task_ids
 from .users import Principal, load_principal
 from .views import task_view
 
@@ -24,7 +24,8 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
     with eng.db.unit_of_work(write=False) as s:
         p = load_principal(s, user)
         mine = HumanTask.assignee == user
-        visible = mine if assigned_to_me else or_(mine, and_(HumanTask.assignee.is_(None), candidate_clause(p)))
+        offered = candidate_clause(p, multi_role_task_ids(s, p))
+        visible = mine if assigned_to_me else or_(mine, and_(HumanTask.assignee.is_(None), offered))
         q = select(HumanTask).where(HumanTask.state == "open", visible)
         if process_id:
             q = q.where(HumanTask.process_id == process_id)

@@ -110,6 +110,14 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": revision}
 
 
+class CaseScope(Base):
+    """Every scope a case has had a task in (武侯区, U07...): a scoped manager (MANAGER@武侯区) sees the
+    cases listed under their scope. Written with the inbox, so the case list never scans the tasks."""
+    __tablename__ = "case_scopes"
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class TaskCandidateRole(Base):
     """Every role whose holders are candidates of a task naming several (camunda:candidateGroups="A,B");
     a task with one role has no rows here (its `role` column says it)."""

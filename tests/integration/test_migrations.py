@@ -50,3 +50,27 @@ def test_gwc_db_upgrade_command_creates_the_database(tmp_path):
     eng = create_engine(f"sqlite:///{db}")
     assert "cases" in inspect(eng).get_table_names()
     eng.dispose()
+
+
+def test_existing_cases_are_indexed_under_their_task_scopes_on_upgrade(tmp_path):
+    """case_scopes (what a MANAGER@武侯区 sees) is filled from the tasks already stored."""
+    from sqlalchemy import text
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "d9d871b4beec")
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO process_versions (id, process_id, version, name, content_hash, spec, "
+                          "serializer_version, roles, deployed_at) VALUES (1, 'p', 1, 'p', 'h', '{}', '1', '[]', "
+                          "'2026-01-01')"))
+        conn.execute(text("INSERT INTO cases (id, process_id, version_id, version, status, started_by, created_at, "
+                          "updated_at, revision, data, state, serializer_version) VALUES ('c1', 'p', 1, 1, 'waiting', "
+                          "'u', '2026-01-01', '2026-01-01', 1, '{}', '', '')"))
+        for task_id, scope in (("t1", "武侯区"), ("t2", "武侯区"), ("t3", "U07"), ("t4", None)):
+            conn.execute(text("INSERT INTO human_tasks (id, case_id, process_id, element_id, title, scope, state, "
+                              "priority, created_at) VALUES (:id, 'c1', 'p', 'e', 't', :scope, 'open', 50, "
+                              "'2026-01-01')"), {"id": task_id, "scope": scope})
+    upgrade(url)
+    with eng.connect() as conn:
+        rows = conn.execute(text("SELECT scope, case_id FROM case_scopes ORDER BY scope")).all()
+    eng.dispose()
+    assert [tuple(r) for r in rows] == [("U07", "c1"), ("武侯区", "c1")]
