@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from engine.errors import AuthenticationError, PermissionDeniedError
+from engine.services.users import bind_request_principal, release_request_principal
 
 from .errors import UnauthorizedError
 from .operations import engine, is_public, operation, settings
@@ -71,6 +72,13 @@ def _authenticate() -> None:
     if principal is None:
         raise UnauthorizedError("用户不存在或已停用，请重新登录", {"reason": "inactive"})
     g.principal = principal
+    g.principal_token = bind_request_principal(principal)     # the services reuse it for this request
+
+
+def _release(_exc=None) -> None:
+    token = g.pop("principal_token", None)
+    if token is not None:
+        release_request_principal(token)
 
 
 def require_role(role: str) -> None:
@@ -81,4 +89,5 @@ def require_role(role: str) -> None:
 def init_auth(app: Flask, secret_key: str) -> None:
     app.extensions["gwc_tokens"] = make_serializer(secret_key, app.extensions["gwc_engine"].clock)
     app.before_request(_authenticate)
+    app.teardown_request(_release)
     app.register_blueprint(bp)

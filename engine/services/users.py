@@ -1,6 +1,8 @@
 """Users, their role grants (ROLE or ROLE@SCOPE) and password hashes (argon2id, memory-hard)."""
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -87,7 +89,27 @@ def _verify(eng, hashed: str | None, password: str) -> bool:
         return False
 
 
+# The principal an HTTP request was authenticated as, for that request only (set by api/auth.py before the
+# view and reset after it): the services then reuse it instead of loading the same user and grants again.
+_request_principal: ContextVar[Principal | None] = ContextVar("gwc_request_principal", default=None)
+
+
+def bind_request_principal(principal: Principal):
+    """Use `principal` for its own user name until `release_request_principal(token)`."""
+    return _request_principal.set(principal)
+
+
+def release_request_principal(token) -> None:
+    try:
+        _request_principal.reset(token)
+    except ValueError:          # set in another context: nothing of ours to undo
+        _request_principal.set(None)
+
+
 def load_principal(s: Session, username: str) -> Principal:
+    bound = _request_principal.get()
+    if bound is not None and bound.username == username:
+        return bound
     user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
         raise NotFoundError(f"用户 {username} 不存在")

@@ -96,3 +96,14 @@ def test_public_endpoints_need_no_token(api):
     assert api.client.get("/healthz").status_code == 200
     assert api.client.get("/api/v1/openapi.json").status_code == 200
     assert api.client.get("/api/v1/docs").status_code == 200
+
+
+def test_a_revoked_grant_applies_to_the_next_request(engine, deployed):
+    """The services reuse the request's principal within one request only: after an admin changes a
+    user's grants, that user's next request sees the change."""
+    from engine.services.users import _request_principal
+    deployed.start()                                              # wang.clerk's case
+    assert deployed.ok("get", "/api/v1/cases", "boss")["total"] == 1     # MANAGER sees every case
+    engine.add_user("boss", "correct horse battery", [])          # grants replaced: no MANAGER any more
+    assert deployed.ok("get", "/api/v1/cases", "boss")["total"] == 0
+    assert _request_principal.get() is None                      # nothing stays bound after a request
