@@ -11,7 +11,6 @@ from flask import Blueprint, g
 
 from warehouse import loan_record, purchase_orders, purchases, title_transfers, vehicle_designations
 from warehouse import vehicle_invoices, vehicle_repairs
-from warehouse.access import session_of
 from warehouse.emergency_movements import allocation_of_case
 
 from .domain_schemas import RecordListSchema
@@ -52,8 +51,7 @@ def list_title_transfers(query):
 @operation("应急调拨单：各仓库的调拨行、出库、签收、短缺、回收和补库", tags=TAGS, query=CaseRefQuerySchema,
            response=RecordSchema, errors=(400,))
 def emergency_allocation(query):
-    with session_of(engine().db) as session:
-        return {"record": allocation_of_case(session, query["case_id"])}
+    return {"record": allocation_of_case(engine().db, query["case_id"])}
 
 
 @bp.get("/api/v1/vehicle-repairs")

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .access import session_of
 from .emergency import allocation_view, line_view, open_allocation, quota_of, refuse, reserved_qty
 from .emergency_tables import (EmergencyAllocation, EmergencyContractReserve, EmergencyLine, EmergencyQuota,
                                EmergencyReplenishment, EmergencyStockMove)
@@ -303,9 +304,11 @@ def stock_view(session: Session, warehouse: str | None = None) -> list[dict]:
     return rows
 
 
-def allocation_of_case(session: Session, case_id: str) -> dict | None:
-    """The 应急调拨单 of a case, with every line (for a GET /emergency-allocations?case= endpoint)."""
-    allocation = session.scalar(select(EmergencyAllocation).where(EmergencyAllocation.case_id == case_id)
-                                .order_by(EmergencyAllocation.id.desc()))
-    return allocation_view(session, allocation.id) if allocation else None
+def allocation_of_case(db, case_id: str) -> dict | None:
+    """The 应急调拨单 of a case, with every line (GET /api/v1/emergency-allocations?case_id=); takes a
+    Database or an open Session."""
+    with session_of(db) as session:
+        allocation = session.scalar(select(EmergencyAllocation).where(EmergencyAllocation.case_id == case_id)
+                                    .order_by(EmergencyAllocation.id.desc()))
+        return allocation_view(session, allocation.id) if allocation else None
 

@@ -53,31 +53,13 @@ class Play:
         self.step = CaseStep.new(d.spec, d.subprocess_specs, self.env, self.mocks.registry, self.context, self.now)
 
         def begin():
+            # A process started by a timer start event runs once per scenario, as one scheduled case
+            # does in the engine (engine/services/schedules.py): its start timer fires now.
             self.step.wf.task_tree.data.update(data)
-            self._fire_start_timers()
+            self.step.wf.do_engine_steps()
+            self.step.fire_start_timers()
         self._run(begin)
         self._raise_incident("启动后")
-
-    def _fire_start_timers(self) -> None:
-        """A process started by a timer start event runs once per scenario, as one scheduled case does
-        in the engine (engine/services/schedules.py): its start timer fires now."""
-        from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-        from SpiffWorkflow.util.task import TaskState
-        wf = self.step.wf
-        wf.do_engine_steps()
-        past = (self.now - FIRE_AFTER).isoformat()
-        fired = False
-        for task in wf.get_tasks(state=TaskState.WAITING):
-            if isinstance(task.task_spec, StartEvent) and getattr(task.task_spec, "event_definition", None):
-                value = task._get_internal_data("event_value")
-                if isinstance(value, dict):
-                    value.update(next=past, cycles=1)
-                    fired = True
-                elif value is not None:
-                    task._set_internal_data(event_value=past)
-                    fired = True
-        if fired:
-            wf.refresh_timers()
 
     def _run(self, action=None, fire: bool = False) -> None:
         # Timers fire once their time has passed: the library sees the time a microsecond on, while

@@ -6,7 +6,7 @@ work does, after `finish()` has written the workflow state and the index tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -104,6 +104,26 @@ class CaseStep:
                                                       for sp in wf.subprocesses.values()):
                 pruning.prune(wf)
         wf.refresh_timers()
+
+    def fire_start_timers(self, element_id: str | None = None) -> bool:
+        """Mark the process's waiting timer start events (or only `element_id`) as fired now: a
+        schedule, not the workflow, decides when a timer-started case begins. True if one was fired."""
+        from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+        past = (self.now - timedelta(microseconds=1)).isoformat()
+        fired = False
+        for task in self.wf.get_tasks(state=TaskState.WAITING):
+            spec = task.task_spec
+            if not isinstance(spec, StartEvent) or (element_id is not None and spec.bpmn_id != element_id):
+                continue
+            value = task._get_internal_data("event_value")
+            if isinstance(value, dict):
+                value.update(next=past, cycles=1)
+            else:
+                task._set_internal_data(event_value=past)
+            fired = True
+        if fired:
+            self.refresh_timers()
+        return fired
 
     def refresh_timers(self) -> None:
         with clock_patch.engine_time(self.now):

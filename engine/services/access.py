@@ -73,7 +73,7 @@ def visible_case_clause(p: Principal, multi_role_ids: list[str] | tuple = ()):
 
 def require_visible(s, p: Principal, case_id: str) -> Case:
     q = select(Case).where(Case.id == case_id)
-    clause = visible_case_clause(p, multi_role_task_ids(s, p))
+    clause = None if sees_everything(p) else visible_case_clause(p, multi_role_task_ids(s, p))
     if clause is not None:
         q = q.where(clause)
     case = s.execute(q).scalar_one_or_none()

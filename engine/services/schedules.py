@@ -15,7 +15,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDef
                                                                DurationTimerEventDefinition,
                                                                TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
 from ..store.tables import ProcessVersion, Schedule
@@ -90,16 +89,5 @@ def _start_scheduled(eng, s, row: Schedule) -> None:
     from .cases import start_in_session
     version = s.get(ProcessVersion, row.version_id)
 
-    def fire_start_timer(step):
-        """The schedule is the timer: mark the case's start event as fired now."""
-        past = (step.now - timedelta(microseconds=1)).isoformat()
-        for task in step.wf.get_tasks(state=TaskState.WAITING):
-            if task.task_spec.bpmn_id == row.element_id:
-                value = task._get_internal_data("event_value")
-                if isinstance(value, dict):
-                    value.update(next=past, cycles=1)
-                else:
-                    task._set_internal_data(event_value=past)
-        step.refresh_timers()
-
-    start_in_session(eng, s, version, {}, SYSTEM_ACTOR, None, fire_start_timer)
+    # The schedule is the timer: the case's start event fires now.
+    start_in_session(eng, s, version, {}, SYSTEM_ACTOR, None, lambda step: step.fire_start_timers(row.element_id))
