@@ -1,6 +1,7 @@
 """The `gwc` command. Settings come from the environment (see engine/config.py)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def validate(paths: tuple[str, ...]) -> None:
     click.echo(f"valid ({len(problems)} warnings)" if problems else "valid")
 
 
-def _serve(settings: Settings, host: str, port: int, engine=None) -> None:
+def _serve(settings: Settings, host: str, port: int, engine=None, threads: int = 8) -> None:
     """The API on a production WSGI server (waitress); the embedded runner when no broker is set."""
     import waitress
     from api.app import create_app
@@ -146,16 +147,69 @@ def _serve(settings: Settings, host: str, port: int, engine=None) -> None:
     mode = "embedded background runner" if runner else f"broker {_safe_url(settings.broker_url)}"
     click.echo(f"serving on http://{host}:{port} ({_safe_url(settings.database_url)}, {mode})")
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="gongwucang", _quiet=True)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="gongwucang", _quiet=True)
     finally:
         if runner:
             runner.stop()
 
 
+def _serve_forked(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+    """`workers` processes on one socket (gwc/prefork.py). Worker 0 alone runs the embedded runner: one
+    runner is enough (its claims are lock-safe, a second would only double the polling), and the parent
+    must stay free of threads and connections because it forks replacements."""
+    from . import prefork
+    if not prefork.fork_supported():
+        click.echo("error: --workers above 1 needs os.fork (Linux, macOS); use --workers 1 here", err=True)
+        sys.exit(1)
+    import waitress
+    import api.app                              # imported once in the parent, shared by every fork
+    from engine.background import EmbeddedRunner
+    from engine.bootstrap import Engine
+    try:
+        sockets = prefork.listen(host, port)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+    def worker(slot: int, ready) -> None:
+        engine = Engine(settings)               # built after the fork: no connection crosses it
+        try:
+            app = api.app.create_app(settings, engine=engine)
+            runner = EmbeddedRunner(engine).start() if slot == 0 and not settings.broker_url else None
+            if runner:
+                click.echo(f"gwc serve: worker 0 (pid {os.getpid()}) runs the embedded background runner", err=True)
+            ready()
+            try:
+                waitress.serve(app, sockets=sockets, threads=threads, ident="gongwucang", _quiet=True)
+            finally:
+                if runner:
+                    runner.stop()
+        finally:
+            engine.close()
+
+    mode = "embedded background runner in worker 0" if not settings.broker_url else \
+        f"broker {_safe_url(settings.broker_url)}"
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving on http://{shown}:{sockets[0].getsockname()[1]} ({workers} workers, {threads} threads each, "
+               f"{_safe_url(settings.database_url)}, {mode})")
+    try:
+        status = prefork.Supervisor(workers, worker).run()
+    finally:
+        for sock in sockets:
+            sock.close()
+    if status:
+        sys.exit(status)
+
+
 @main.command(help="Serve the HTTP API. With no GWC_BROKER_URL, timers and async tasks run in-process.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="GWC_WEB_WORKERS",
+              help="Server processes sharing the port, one core each (env GWC_WEB_WORKERS); "
+                   "the embedded runner runs in the first only.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), envvar="GWC_WEB_THREADS",
+              help="Request threads per server process (env GWC_WEB_THREADS).")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     from engine.store.migrate import pending
     settings = Settings.from_env()
     if not settings.secret_key:
@@ -165,7 +219,10 @@ def serve(host: str, port: int) -> None:
     if problem:
         click.echo(f"error: {problem}", err=True)
         sys.exit(1)
-    _serve(settings, host, port)
+    if workers == 1:
+        _serve(settings, host, port, threads=threads)
+    else:
+        _serve_forked(settings, host, port, workers, threads)
 
 
 @main.command(help="Migrate a SQLite file, create the demo users, deploy workflows/ and forms/, and serve.")
