@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import Response, current_app, g
 
-from .parsing import PATH_PARAMETERS, load_body, load_query
+from .parsing import PATH_PARAMETERS, instance, load_body, load_query
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def operation(summary: str, *, tags, response=None, status: int = 200, **options
                 return result
             answer, code = result if isinstance(result, tuple) else (result, spec.status)
             if spec.response is not None:
-                answer = spec.response().dump(answer)
+                answer = instance(spec.response).dump(answer)
             return current_app.json.response(answer), code
 
         wrapper.operation = spec

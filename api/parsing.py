@@ -4,6 +4,7 @@ Only the classes of api/errors.py are raised here; api/errors.py picks their sta
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import uuid
@@ -74,9 +75,16 @@ def json_body() -> dict:
     return payload
 
 
+@functools.cache
+def instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class, reused by every request: building a schema (and its nested ones)
+    costs more than loading a body with it. Our schemas keep no per-call state (no `context`)."""
+    return schema()
+
+
 def load_body(schema: type[Schema]) -> dict:
     try:
-        return schema().load(json_body())
+        return instance(schema).load(json_body())
     except ValidationError as exc:
         raise BodyInvalidError("请求内容校验失败", validation_details(exc.messages)) from None
 
@@ -94,7 +102,7 @@ def load_query(schema: type[Schema] | None) -> dict:
         raise QueryInvalidError(f"查询参数只能出现一次: {', '.join(repeated)}",
                                 [{"field": k, "message": "只能出现一次 (given more than once)"} for k in repeated])
     try:
-        return schema().load({k: v[0] for k, v in given.items()})
+        return instance(schema).load({k: v[0] for k, v in given.items()})
     except ValidationError as exc:
         details = validation_details(exc.messages)
         unknown = [d["field"] for d in details if d["message"] == UNKNOWN]

@@ -79,9 +79,10 @@ def _fill(url: str, version_id: int, lo: int, hi: int) -> None:
         args = {"vid": version_id, "lo": lo, "hi": hi}
         conn.execute(CASES_SQL, args)
         conn.execute(TASKS_SQL, args)
-        # what the engine writes beside each inbox row: the case under its task's scope
-        conn.execute("INSERT INTO case_scopes (scope, case_id) SELECT DISTINCT scope, case_id FROM human_tasks "
-                     "WHERE scope IS NOT NULL ON CONFLICT DO NOTHING")
+        # what the engine writes beside each inbox row: the case under its task's scope, with its status
+        conn.execute("INSERT INTO case_scopes (scope, case_id, status) SELECT DISTINCT t.scope, t.case_id, c.status "
+                     "FROM human_tasks t JOIN cases c ON c.id = t.case_id WHERE t.scope IS NOT NULL "
+                     "ON CONFLICT DO NOTHING")
         for _, definition in indexes:
             conn.execute(definition)
         conn.commit()

@@ -19,6 +19,7 @@ from . import clock_patch
 from .script_engine import CaseContext, CaseScriptEngine
 from . import pruning
 from .serialization import SERIALIZER_VERSION, dump_state, load_state
+from .snapshot import waiting_kinds
 
 # Prune during a run once a task tree holds this many tasks (SpiffWorkflow's iterator stops at depth 1000).
 PRUNE_THRESHOLD = 300
@@ -48,6 +49,10 @@ class CaseStep:
         self.now = now
         self.log = StepLog()
         self.cancelled = False
+        # What the workflow waited on before this unit of work (timers, messages): the store clears
+        # the case's timer and message-wait rows only when there can be some. A new case has none.
+        self.waited_on: tuple[bool, bool] = (False, False)
+        self.is_new = True          # not yet written: no inbox rows exist
 
     # -------------------------------------------------------------------------------- building
     @classmethod
@@ -62,7 +67,9 @@ class CaseStep:
              now) -> "CaseStep":
         engine = CaseScriptEngine(environment, operators, context)
         wf = load_state(state, serializer_version, spec, subprocess_specs, engine)
-        return cls(wf, context, now)
+        step = cls(wf, context, now)
+        step.waited_on, step.is_new = waiting_kinds(wf), False
+        return step
 
     # -------------------------------------------------------------------------------- acting
     def task(self, task_id: str):

@@ -118,6 +118,18 @@ def take(workflow) -> Snapshot:
     return snap
 
 
+def waiting_kinds(workflow) -> tuple[bool, bool]:
+    """(any timer, any message) the workflow waits on: a cheap superset of what `take` lists."""
+    timers = messages = False
+    for wf in all_workflows(workflow):
+        for task in wf.tasks.values():
+            if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+                definition = task.task_spec.event_definition
+                timers = timers or isinstance(definition, TimerEventDefinition)
+                messages = messages or isinstance(definition, MessageEventDefinition)
+    return timers, messages
+
+
 def start_properties(spec) -> dict:
     """Extension properties of the process's none start event (`scope`, `initiator`), {} if none."""
     from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import defer
 
 from ..errors import (CaseNotActiveError, CaseNotFoundError, InvalidInputError, NotCandidateError,
                       PermissionDeniedError, ProcessNotFoundError)
@@ -11,15 +12,22 @@ from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import start_properties
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
-from .access import is_manager_of, multi_role_task_ids, require_visible, sees_everything, visible_case_clause
-from .case_io import add_event, open_case, save_case
+from .access import is_manager_of, require_visible, sees_everything, visible_case_count, visible_case_keys
+from .case_io import OPEN_TASKS, add_event, open_case, save_case
 from .users import load_principal
 from .views import case_view, event_view
 
 
+# The spec (the whole parsed process, large) is not read with it: the spec cache has it.
+_LATEST = (select(ProcessVersion).options(defer(ProcessVersion.spec))
+           .where(ProcessVersion.process_id == bindparam("process_id"))
+           .order_by(ProcessVersion.version.desc()).limit(1))
+_UNRESOLVED = (select(Incident).where(Incident.case_id == bindparam("case_id"), Incident.resolved_at.is_(None))
+               .order_by(Incident.id))
+
+
 def _latest(s, process_id: str) -> ProcessVersion:
-    row = s.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                    .order_by(ProcessVersion.version.desc()).limit(1)).scalar_one_or_none()
+    row = s.execute(_LATEST, {"process_id": process_id}).scalar_one_or_none()
     if row is None:
         raise ProcessNotFoundError(f"流程 {process_id} 未部署")
     return row
@@ -61,8 +69,7 @@ def start_in_session(eng, s, version: ProcessVersion, data: dict | None, user: s
     case = Case(id=str(uuid.uuid4()), process_id=version.process_id, version_id=version.id,
                 version=version.version, status="running", business_key=business_key, started_by=user,
                 created_at=now, updated_at=now, data={}, state="", serializer_version="")
-    s.add(case)
-    s.flush()
+    # Not added to the session: save_case inserts it once, with its state, when the first step is done.
     spec, subs = eng.specs.get(s, version.id)
     ctx = CaseContext(case_id=case.id, process_id=version.process_id, session=s)
     step = CaseStep.new(spec, subs, eng.environment, eng.operators, ctx, now)
@@ -77,10 +84,9 @@ def start_in_session(eng, s, version: ProcessVersion, data: dict | None, user: s
             step.wf.do_engine_steps()
             hook(step)
 
-    add_event(s, case.id, now, "started", user, None, {"version": version.version, "business_key": business_key})
+    step.log.events.append(("started", None, {"version": version.version, "business_key": business_key}))
     step.run(begin)
-    save_case(eng, s, case, step, user)
-    return _case_detail(s, case)
+    return _case_detail(s, case, save_case(eng, s, case, step, user))
 
 
 def _find(s, case_id: str, user: str | None) -> Case:
@@ -115,32 +121,36 @@ def list_cases(eng, *, user: str | None = None, process_id=None, status=None, bu
     if status is not None and status not in STATUSES:
         raise InvalidInputError(f"未知的状态 {status!r}，可用: {', '.join(STATUSES)}")
     with eng.db.unit_of_work(write=False) as s:
-        q = select(Case)
-        if user is not None:
-            principal = load_principal(s, user)
-            clause = None if sees_everything(principal) else visible_case_clause(
-                principal, multi_role_task_ids(s, principal))
-            if clause is not None:
-                q = q.where(clause)
+        principal = load_principal(s, user) if user is not None else None
+        where = []
         if created_from is not None:
-            q = q.where(Case.created_at >= created_from)
+            where.append(Case.created_at >= created_from)
         if created_to is not None:
-            q = q.where(Case.created_at < created_to)
+            where.append(Case.created_at < created_to)
         if process_id:
-            q = q.where(Case.process_id == process_id)
-        if status:
-            q = q.where(Case.status == status)
+            where.append(Case.process_id == process_id)
         if business_key:
-            q = q.where(Case.business_key == business_key)
+            where.append(Case.business_key == business_key)
         if started_by:
-            q = q.where(Case.started_by == started_by)
+            where.append(Case.started_by == started_by)
         if overdue:
             late = select(HumanTask.case_id).where(HumanTask.state == "open",
                                                    HumanTask.due_at < eng.clock.now())
-            q = q.where(Case.id.in_(late))
-        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = s.execute(q.order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)).scalars()
-        return [case_view(c) for c in rows], total
+            where.append(Case.id.in_(late))
+        newest = (Case.created_at.desc(), Case.id)
+        if principal is None or sees_everything(principal):
+            q = select(Case).where(*where, *([Case.status == status] if status else []))
+            total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            rows = s.execute(q.order_by(*newest).limit(limit).offset(offset)).scalars()
+            return [case_view(c) for c in rows], total
+        # The page's rows carry the total (see access.visible_case_count); past the last page it is
+        # counted alone.
+        count = visible_case_count(principal, where, status)
+        keys = visible_case_keys(principal, where, status, newest=offset + limit).subquery()
+        page = select(keys.c.id).order_by(keys.c.created_at.desc(), keys.c.id).limit(limit).offset(offset)
+        found = s.execute(select(Case, count.scalar_subquery()).where(Case.id.in_(page)).order_by(*newest)).all()
+        total = found[0][1] if found else s.execute(count).scalar_one()
+        return [case_view(c) for c, _ in found], total
 
 
 def cancel_case(eng, case_id: str, user: str, reason: str | None = None) -> dict:
@@ -163,8 +173,7 @@ def cancel_case(eng, case_id: str, user: str, reason: str | None = None) -> dict
             inc.resolved_at = step.now
         if reason:
             step.log.events.append(("cancel_reason", None, {"reason": reason}))
-        save_case(eng, s, case, step, user)
-        return _case_detail(s, case)
+        return _case_detail(s, case, save_case(eng, s, case, step, user))
 
 
 def retry_case(eng, case_id: str, user: str, data: dict | None = None) -> dict:
@@ -194,14 +203,13 @@ def retry_case(eng, case_id: str, user: str, data: dict | None = None) -> dict:
             inc.resolved_at = step.now
         add_event(s, case_id, step.now, "retried", user, None, {"data": sorted(data)} if data else None)
         step.run(rerun)
-        save_case(eng, s, case, step, user)
-        return _case_detail(s, case)
+        return _case_detail(s, case, save_case(eng, s, case, step, user))
 
 
-def _case_detail(s, case: Case) -> dict:
-    open_tasks = list(s.execute(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open")
-                                .order_by(HumanTask.created_at, HumanTask.id)).scalars())
-    incidents = list(s.execute(select(Incident).where(Incident.case_id == case.id,
-                                                      Incident.resolved_at.is_(None))
-                               .order_by(Incident.id)).scalars())
+def _case_detail(s, case: Case, open_tasks: list[HumanTask] | None = None) -> dict:
+    """The case with its open tasks (read, unless the caller has them: save_case returns them) and
+    unresolved incidents."""
+    if open_tasks is None:
+        open_tasks = list(s.execute(OPEN_TASKS, {"case_id": case.id}).scalars())
+    incidents = [] if case.has_incidents is False else list(s.execute(_UNRESOLVED, {"case_id": case.id}).scalars())
     return case_view(case, open_tasks, incidents)

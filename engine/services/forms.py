@@ -19,11 +19,27 @@ _MESSAGES = {
 }
 
 
+_VALIDATORS: dict[int, tuple[dict, object]] = {}    # id(schema) -> (schema, its validator)
+
+
+def _validator(schema: dict):
+    """One validator per schema object (the spec cache hands out the same dict for a version's form);
+    the schema is kept beside it so that its id cannot be reused by another dict while cached."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    cls = validators.validator_for(schema)
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    if len(_VALIDATORS) >= 1024:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_form(schema: dict | None, data: dict) -> None:
     if not schema:
         return
-    cls = validators.validator_for(schema)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    validator = _validator(schema)
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in err.absolute_path]

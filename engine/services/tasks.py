@@ -7,7 +7,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
                       TaskNotOpenError)
 from ..store.tables import Case, HumanTask, TaskCandidateRole
-from .case_io import add_event, open_case, save_case
+from .case_io import add_event, load_open_tasks, lock_case, open_case, save_case
 from .forms import validate_form
 from .access import candidate_clause, is_candidate, multi_role_task_ids
 from .users import Principal, load_principal
@@ -39,9 +39,9 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
         return [task_view(t) for t in rows], total
 
 
-def _visible_task(s, task_id: str, p: Principal) -> HumanTask:
-    """The task if the user may see it; otherwise 'not found' (never reveal it exists)."""
-    row = s.get(HumanTask, task_id)
+def _visible_task(s, task_id: str, p: Principal, row: HumanTask | None = None) -> HumanTask:
+    """The task (read unless given) if the user may see it; otherwise 'not found' (never reveal it exists)."""
+    row = row if row is not None else s.get(HumanTask, task_id)
     if row is None or not (row.assignee == p.username or is_candidate(s, p, row) or p.is_admin):
         raise TaskNotFoundError(f"任务 {task_id} 不存在")
     return row
@@ -116,13 +116,15 @@ def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
         raise InvalidInputError("data 必须是 JSON 对象")
     with eng.db.unit_of_work() as s:
         p = load_principal(s, user)
-        row = _visible_task(s, task_id, p)
+        # The case is locked first (found by the task's id) and the task read after: what is read is
+        # what nobody else can change until this unit of work ends.
+        locked = lock_case(eng, s, task_id=task_id)
+        row = load_open_tasks(s, locked.id).get(task_id) if locked is not None else None
+        row = _visible_task(s, task_id, p, row)
         _require_open_to(row, user)
         if row.assignee is None and not is_candidate(s, p, row):
             raise PermissionDeniedError("只有候选人或认领人可以完成此任务")
-        case, step = open_case(eng, s, row.case_id)
-        s.refresh(row)                 # read again under the case lock: another writer may have won
-        _require_open_to(row, user)
+        case, step = open_case(eng, s, locked.id, locked)
         validate_form(eng.specs.form(s, case.version_id, row.form), data)
         try:
             task = step.task(task_id)
@@ -138,11 +140,9 @@ def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
 
         step.log.events.append(("task_completed", row.element_id, {"task_id": task_id, "fields": sorted(data)}))
         step.run(submit)
-        row.state, row.completed_by, row.completed_at = "completed", user, step.now
-        row.assignee = row.assignee or user
-        save_case(eng, s, case, step, user)
+        open_tasks = save_case(eng, s, case, step, user)      # closes `row` as completed by `user`
         from .cases import _case_detail
-        return {"task": task_view(row), "case": _case_detail(s, case)}
+        return {"task": task_view(row), "case": _case_detail(s, case, open_tasks)}
 
 
 def _require_open(row: HumanTask) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInputError, NotFoundError
@@ -110,10 +110,27 @@ def load_principal(s: Session, username: str) -> Principal:
     bound = _request_principal.get()
     if bound is not None and bound.username == username:
         return bound
-    user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active:
+    principal = _active_principal(s, username)
+    if principal is None:
         raise NotFoundError(f"用户 {username} 不存在")
-    return _principal(s, user)
+    return principal
+
+
+_users, _grants = User.__table__.c, Grant.__table__.c
+# Built once: every request runs it (a plain Core statement skips the ORM's per-call work).
+_PRINCIPAL = (select(_users.username, _users.display_name, _users.active, _grants.role, _grants.scope)
+              .select_from(User.__table__.outerjoin(Grant.__table__, _grants.user_id == _users.id))
+              .where(_users.username == bindparam("username")).order_by(_grants.role, _grants.scope))
+
+
+def _active_principal(s, username: str) -> Principal | None:
+    """The active user with their grants, in one query (every request asks). `s`: a session or a
+    connection."""
+    rows = s.execute(_PRINCIPAL, {"username": username}).all()
+    if not rows or not rows[0].active:
+        return None
+    return Principal(rows[0].username, rows[0].display_name,
+                     tuple((r.role, r.scope) for r in rows if r.role is not None))
 
 
 def _principal(s: Session, user: User) -> Principal:
@@ -123,8 +140,5 @@ def _principal(s: Session, user: User) -> Principal:
 
 
 def find_principal(eng, username: str) -> Principal | None:
-    with eng.db.unit_of_work(write=False) as s:
-        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        if user is None or not user.active:
-            return None
-        return _principal(s, user)
+    with eng.db.single_read() as conn:
+        return _active_principal(conn, username)

@@ -6,15 +6,20 @@ locks the case row (SELECT ... FOR UPDATE) before it loads the workflow.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import ConflictError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LOCK_TIMEOUT_MS = 10_000
+IDLE_PING_SECONDS = 5.0
 
 
 def make_db_engine(url: str, echo: bool = False) -> SAEngine:
@@ -24,8 +29,35 @@ def make_db_engine(url: str, echo: bool = False) -> SAEngine:
     else:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
         # connect_timeout: a health check against an unreachable host must answer, not hang
-        engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        # lock_timeout: no statement waits more than 10 s for a row another writer holds (the writer then
+        # gets a 409 "busy, retry", see unit_of_work), set once per connection rather than per transaction.
+        engine = create_engine(url, echo=echo,
+                               connect_args={"connect_timeout": 5, "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
+        _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: SAEngine) -> None:
+    """Test a pooled connection before use only if it sat idle more than IDLE_PING_SECONDS: one that
+    the server dropped (a restart, a failover) is replaced instead of failing the request. SQLAlchemy's
+    pool_pre_ping tests every checkout: a round trip per unit of work, while a busy pool's connections
+    were in use milliseconds ago."""
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_conn, record):
+        record.info["gwc_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_conn, record, _proxy):
+        since = record.info.pop("gwc_idle_since", None)
+        if since is None or time.monotonic() - since <= IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:    # noqa: BLE001 - any failure: the pool replaces this connection
+            raise DisconnectionError(f"idle connection failed its ping: {exc}") from exc
 
 
 def _setup_sqlite(engine: SAEngine) -> None:
@@ -42,8 +74,16 @@ def _setup_sqlite(engine: SAEngine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
-        immediate = conn.get_execution_options().get("gwc_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("gwc_single_read"):
+            return          # one SELECT is its own transaction in SQLite's autocommit mode
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("gwc_write", False) else "BEGIN")
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    """PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's busy timeout."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "55P03" or "database is locked" in str(exc.orig)
 
 
 class Database:
@@ -55,6 +95,8 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._write = sessionmaker(bind=self.engine.execution_options(gwc_write=True), expire_on_commit=False)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._single_read = self.engine.execution_options(
+            **({"gwc_single_read": True} if self.dialect == "sqlite" else {"isolation_level": "AUTOCOMMIT"}))
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[Session]:
@@ -63,8 +105,20 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except OperationalError as exc:
+            if is_lock_timeout(exc):
+                raise ConflictError("数据正在被其他操作处理，请稍后重试 (busy: another writer holds the lock)") from exc
+            raise
         finally:
             session.close()
+
+    @contextmanager
+    def single_read(self) -> Iterator:
+        """A connection for one SELECT, outside any transaction: no BEGIN and ROLLBACK around it (on
+        PostgreSQL two round trips fewer). Only for a single statement: several would not see one
+        consistent snapshot."""
+        with self._single_read.connect() as conn:
+            yield conn
 
     def ping(self) -> bool:
         try:

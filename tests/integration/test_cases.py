@@ -280,3 +280,19 @@ def test_a_task_with_several_candidate_groups_is_offered_to_holders_of_any_of_th
         engine.get_task(task["id"], "keeper")
     done = engine.complete(task["id"], "dept", {"amount": 100})
     assert done["task"]["state"] == "completed"
+
+
+def test_the_answer_after_a_write_reads_as_a_later_get(eng):
+    """start and complete build their answer from the rows they wrote (no read back): it must be what a
+    GET of the case says right after, to the field (times in UTC, open tasks in order, no incidents)."""
+    eng.deploy(fixture_files(*EXCLUSIVE))
+    started = eng.start_case("exclusive_gateway", {}, "tester")
+    assert started["open_tasks"] and started == eng.get_case(started["id"])
+    task = find_task(eng, "tester", "enter_amount")
+    done = eng.complete(task["id"], "tester", {"amount": 5000})
+    assert done["case"]["open_tasks"][0]["due_at"] is not None        # dueIn P3D, in UTC as read back
+    assert done["case"] == eng.get_case(started["id"])
+    assert done["task"]["state"] == "completed" and done["task"]["completed_by"] == "tester"
+    eng.deploy(fixture_files("multi_instance.bpmn", "sign.schema.json"))
+    parallel = eng.start_case("multi_instance", {"signers": ["a", "b", "c"]}, "tester")
+    assert len(parallel["open_tasks"]) == 3 and parallel == eng.get_case(parallel["id"])
