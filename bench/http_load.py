@@ -35,6 +35,7 @@ class Server:
     """`python -m gwc serve --workers N` on a free loopback port, against `url`."""
 
     def __init__(self, url: str, log_dir: Path, workers: int = 1):
+        self.db = "postgres" if url.startswith("postgresql") else "sqlite"
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -116,8 +117,63 @@ class Client:
         return ok
 
 
-def _load(port: int, clients: int, seconds: float) -> tuple[float, dict, list[str]]:
-    """(approvals/s, {endpoint: samples ms}, errors) for `clients` concurrent clients."""
+def _cpu_seconds(pids) -> float:
+    """User + system CPU seconds the processes `pids` have used so far (Linux /proc; gone ones: 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])          # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _processes_of(root: int | None = None, command: str | None = None) -> list[int]:
+    """`root` and its children, or every process named `command`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(") ", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        parent = int(rest.split()[1])
+        if (root is not None and (int(entry.name) == root or parent == root)) or comm == command:
+            found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU used during a load by the server (its processes), the clients (this process) and the database
+    server (every `postgres` process on the machine: on a shared machine, others' queries count too)."""
+
+    def __init__(self, server_pid: int, db: str):
+        self.available = Path("/proc/self/stat").exists()
+        self.server_pid, self.db = server_pid, db
+
+    def _read(self) -> dict[str, float]:
+        if not self.available:
+            return {}
+        out = {"server": _cpu_seconds(_processes_of(root=self.server_pid)), "client": time.process_time()}
+        if self.db == "postgres":
+            out["database"] = _cpu_seconds(_processes_of(command="postgres"))
+        return out
+
+    def __enter__(self):
+        self.start, self.used = self._read(), {}
+        return self
+
+    def __exit__(self, *exc):
+        end = self._read()
+        self.used = {k: end[k] - self.start[k] for k in end}
+
+
+def _load(server: "Server", clients: int, seconds: float) -> tuple[float, dict, list[str], dict]:
+    """(approvals/s, {endpoint: samples ms}, errors, {part: CPU ms per approval}) for `clients` concurrent
+    clients."""
+    port = server.port
     pool = [Client(port) for _ in range(clients)]
     for i, c in enumerate(pool):
         c.login(f"c{i}")
@@ -137,13 +193,16 @@ def _load(port: int, clients: int, seconds: float) -> tuple[float, dict, list[st
     threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(pool)]
     for t in threads:
         t.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
+    with CpuMeter(server.proc.pid, server.db) as cpu:
+        start.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
     elapsed = max(finished) - t0
     samples = {e: [x for c in pool for x in c.samples[e]] for e in ENDPOINTS}
-    return sum(c.approvals for c in pool) / elapsed, samples, [e for c in pool for e in c.errors]
+    approvals = sum(c.approvals for c in pool)
+    per_approval = {part: used * 1000 / approvals for part, used in cpu.used.items()} if approvals else {}
+    return approvals / elapsed, samples, [e for c in pool for e in c.errors], per_approval
 
 
 def _prepare(url: str) -> None:
@@ -172,18 +231,18 @@ def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path
                       note="idle server, one client: the latency baseline")
         figures.append(base)
         for clients in (1, 8):
-            runs[clients, 1] = _load(server.port, clients, seconds)
+            runs[clients, 1] = _load(server, clients, seconds)
     finally:
         server.stop()
     if WORKERS > 1:
         server = Server(url, log_dir, workers=WORKERS)
         try:
-            runs[8, WORKERS] = _load(server.port, 8, seconds)
+            runs[8, WORKERS] = _load(server, 8, seconds)
         finally:
             server.stop()
     for clients in (1, 8):
         tried = sorted(((w, runs[c, w]) for c, w in runs if c == clients), key=lambda r: (bool(r[1][2]), -r[1][0]))
-        workers, (rate, samples, errors) = tried[0]         # the better configuration: no errors, then faster
+        workers, (rate, samples, errors, cpu) = tried[0]    # the better configuration: no errors, then faster
         name = f"http.{db}.c{clients}"
         others = "".join(f"; {_processes(w)}: {r[0]:.1f} approvals/s" for w, r in tried[1:])
         fig = Figure(name, rate, "approvals/s", ceiling.value, ceiling.name, target=TARGETS.get((db, clients)),
@@ -192,7 +251,8 @@ def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path
                           ("; ".join(errors[:2]) or f"{sum(len(s) for s in samples.values())} requests"))
         fig.extra["failed"] = bool(errors)
         figures.append(fig)
-        for w, (other_rate, _, other_errors) in tried[1:]:
+        figures += _cpu_figures(name, cpu, rate, workers)
+        for w, (other_rate, _, other_errors, _) in tried[1:]:
             figures.append(Figure(f"{name}.workers{w}", other_rate, "approvals/s", ceiling.value, ceiling.name,
                                   section=SECTION, note="; ".join(other_errors[:2]) or _processes(w)))
         for endpoint in ENDPOINTS:
@@ -203,6 +263,25 @@ def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path
                                       base.value, base.name, section=SECTION,
                                       note=f"{len(samples[endpoint])} requests, {_processes(workers)}",
                                       extra={"latency": (db, clients, endpoint, p)}))
+    return figures
+
+
+def _cpu_figures(name: str, cpu: dict[str, float], rate: float, workers: int) -> list[Figure]:
+    """CPU milliseconds per approval by part, and the rate this machine's cores would allow at that cost
+    if they did nothing else: the why of a rate. Divided by the measured rate's cost at 100%."""
+    if not cpu:
+        return []
+    total = sum(cpu.values())
+    cores = os.cpu_count() or 1
+    figures = [Figure(f"{name}.cpu.{part}", ms, "ms CPU/approval", total, f"{name}.cpu.total", section=SECTION,
+                      note=f"{_processes(workers)}" + ("; every postgres process on the machine" if part == "database"
+                                                        else "; the bench's client threads" if part == "client" else ""))
+               for part, ms in cpu.items()]
+    figures.append(Figure(f"{name}.cpu.total", total, "ms CPU/approval", section=SECTION,
+                          note="server + client" + (" + database" if "database" in cpu else "")))
+    figures.append(Figure(f"{name}.cpu_bound", cores * 1000 / total if total else None, "approvals/s", rate, name,
+                          section=SECTION, note=f"{cores} cores / total CPU per approval: the most this machine "
+                                                "could do at this cost, with nothing else running"))
     return figures
 
 
