@@ -197,8 +197,11 @@ def test_inbox_filters_sorting_and_paging(eng):
     eng.start_case("parallel_gateway", {}, "tester")
     items, total = eng.inbox("both", limit=2, offset=0, sort="age")
     assert total == 4 and len(items) == 2
-    rest, _ = eng.inbox("both", limit=2, offset=2, sort="age")
-    assert len({i["id"] for i in items + rest}) == 4
+    rest, also = eng.inbox("both", limit=2, offset=2, sort="age")
+    assert len({i["id"] for i in items + rest}) == 4 and also == 4
+    beyond, still = eng.inbox("both", limit=2, offset=10, sort="age")     # past the end: the total stays
+    assert beyond == [] and still == 4
+    assert eng.inbox("tester", process_id="no_such_process") == ([], 0)
     only, n = eng.inbox("both", process_id="parallel_gateway")
     assert n == 1 and only[0]["name"] == "review_a"
     by_role, n = eng.inbox("both", role="REVIEWER_A")
