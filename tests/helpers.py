@@ -29,3 +29,12 @@ def find_task(engine, user: str, element_id: str) -> dict:
 def complete(engine, user: str, element_id: str, data: dict | None = None) -> dict:
     task = find_task(engine, user, element_id)
     return engine.complete(task["id"], user, data or {})
+
+
+def with_loan_approval(engine, users: dict[str, list[str]]):
+    """`engine` with `users` and the loan_approval fixture process deployed (the visibility tests' world)."""
+    from tests.conftest import ROOT
+    add_users(engine, users)
+    engine.deploy(paths=[ROOT / "tests" / "fixtures" / "loan_approval"])
+    return engine
+

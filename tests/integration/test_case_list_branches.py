@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import with_loan_approval
 from tests.integration.test_visibility import APPROVE, S1_ITEMS, request
 
 USERS = {"wang.clerk": ["UNIT_CLERK"], "li.head": ["UNIT_HEAD@U07"], "jj.clerk": ["UNIT_CLERK"],
@@ -15,10 +15,7 @@ USERS = {"wang.clerk": ["UNIT_CLERK"], "li.head": ["UNIT_HEAD@U07"], "jj.clerk":
 
 @pytest.fixture
 def eng(engine):
-    for name, grants in USERS.items():
-        engine.add_user(name, "correct horse battery", grants)
-    engine.deploy(paths=[ROOT / "tests" / "fixtures" / "loan_approval"])
-    return engine
+    return with_loan_approval(engine, USERS)
 
 
 def start(eng, clock, user, region):

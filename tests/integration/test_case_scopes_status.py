@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.store.migrate import upgrade
-from tests.conftest import ROOT
+from tests.helpers import with_loan_approval
 from tests.integration.test_visibility import APPROVE, S1_ITEMS, request
 
 USERS = {"wang.clerk": ["UNIT_CLERK"], "li.head": ["UNIT_HEAD@U07"], "wh.manager": ["MANAGER@武侯区"],
@@ -16,10 +16,7 @@ USERS = {"wang.clerk": ["UNIT_CLERK"], "li.head": ["UNIT_HEAD@U07"], "wh.manager
 
 @pytest.fixture
 def eng(engine):
-    for name, grants in USERS.items():
-        engine.add_user(name, "correct horse battery", grants)
-    engine.deploy(paths=[ROOT / "tests" / "fixtures" / "loan_approval"])
-    return engine
+    return with_loan_approval(engine, USERS)
 
 
 def totals(eng, user):

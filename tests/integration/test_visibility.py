@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import CaseNotFoundError, PermissionDeniedError, ProcessNotFoundError
-from tests.conftest import ROOT
+from tests.helpers import with_loan_approval
 
 # The frozen loan approval of tests/fixtures/loan_approval and its start data.
 APPROVE = {"decision": "APPROVE", "comment": "同意"}
@@ -26,10 +26,7 @@ USERS = {
 
 @pytest.fixture
 def eng(engine):
-    for name, grants in USERS.items():
-        engine.add_user(name, "correct horse battery", grants)
-    engine.deploy(paths=[ROOT / "tests" / "fixtures" / "loan_approval"])
-    return engine
+    return with_loan_approval(engine, USERS)
 
 
 def test_case_reads_follow_scope(eng):
