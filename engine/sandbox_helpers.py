@@ -29,6 +29,8 @@ from uuid import UUID
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+from .jsonvalues import json_default
+
 MAX_RANGE = 1_000_000
 MAX_SEQUENCE = 10_000_000
 MAX_INT_BITS = 100_000
@@ -405,18 +407,10 @@ def parse_duration(value: str) -> timedelta:
     return -result if match.group(1) else result
 
 
-def _json_default(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (Decimal, timedelta)):
-        return str(value)
-    raise TypeError(f"json.dumps 不能转换 {type(value).__name__} 类型的值")
-
-
 def _json_dumps(value, *, indent=None, sort_keys=False, ensure_ascii=False):
     """json.dumps; Decimal and timedelta become strings, dates ISO 8601 strings."""
     return _json.dumps(value, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii,
-                       default=_json_default)
+                       default=json_default)
 
 
 def _json_loads(text):

@@ -6,13 +6,12 @@ process elsewhere than the scenario says stops that scenario with the reason; th
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from ..deploy_files import collect_files
 from ..errors import FormInvalidError, RefusalError
+from ..jsonvalues import lenient_default, plain
 from ..runtime.operators import OperatorRegistry
 from .format import Scenario, ScenarioFile, ScenarioFileError, load_file
 
@@ -41,8 +40,7 @@ class FileResult:
 
 def _plain(value):
     """YAML dates become ISO strings, as JSON would carry them."""
-    return json.loads(json.dumps(value, ensure_ascii=False,
-                                 default=lambda v: v.isoformat() if isinstance(v, (date, datetime)) else str(v)))
+    return plain(value, default=lenient_default)
 
 
 class MockOperators:

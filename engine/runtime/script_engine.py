@@ -5,7 +5,6 @@ context (ids, the unit of work's session) and collects the async jobs the step a
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from ..errors import EngineError, RefusalError
+from ..jsonvalues import plain
 from . import refusals
 from .operators import OperatorContext, OperatorRegistry
 
@@ -77,7 +77,7 @@ class CaseScriptEngine(PythonScriptEngine):
         try:
             result = op.fn(ctx, **params)
             # Results must be plain JSON: round-trip to catch anything else early, with a clear error.
-            result = json.loads(json.dumps(result, ensure_ascii=False, default=_json_default))
+            result = plain(result)
         except Exception as exc:
             if nested is not None:
                 nested.rollback()
@@ -92,16 +92,6 @@ class CaseScriptEngine(PythonScriptEngine):
             nested.commit()
         self.context.service_calls.append({"operator": op.name, "task": task.task_spec.bpmn_id, "ok": True})
         return result
-
-
-def _json_default(value):
-    from datetime import date, datetime
-    from decimal import Decimal
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _describe(exc: Exception) -> str:

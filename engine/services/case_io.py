@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import CaseNotFoundError, ConflictError
+from ..jsonvalues import plain
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
@@ -276,4 +277,4 @@ def canonical(values: dict) -> str:
 
 
 def _jsonable(value):
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    return plain(value, default=str)
