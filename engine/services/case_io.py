@@ -28,8 +28,8 @@ def add_event(s: Session, case_id: str, at: datetime, type_: str, actor: str | N
 
 
 # The hot path's statements are built once (bind parameters filled per call): building a statement costs
-# more than SQLite takes to run it.
-# Whether the case has unresolved incidents, read with the row: the answer lists them only then.
+# more than SQLite takes to run it. The case row comes with whether it has unresolved incidents: the
+# answer after a write reads them only then.
 _HAS_INCIDENTS = (select(Incident.id).where(Incident.case_id == Case.id, Incident.resolved_at.is_(None))
                   .exists().label("has_incidents"))
 _CASE = select(Case, _HAS_INCIDENTS).where(Case.id == bindparam("case_id"))
@@ -84,7 +84,7 @@ def save_case(eng, s: Session, row: Case, step: CaseStep, actor: str | None) -> 
     Every statement counts on the hot path (an approval is a handful of these): the case row is written
     once (a new case is inserted with its state), its log in one multi-row insert, and the timer and
     message-wait rows are cleared only when the case waited on some before this step. The revision
-    check rides on the UPDATE itself (`version_id_col`): a writer that lost a race fails there."""
+    check rides on the case row's UPDATE, the first write: a writer that lost a race fails there."""
     try:
         return _save(eng, s, row, step, actor)
     except StaleDataError as exc:
