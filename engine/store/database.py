@@ -23,7 +23,10 @@ LOCK_TIMEOUT_MS = 10_000
 IDLE_PING_SECONDS = 5.0
 
 
-def make_db_engine(url: str, echo: bool = False) -> SAEngine:
+def make_db_engine(url: str, echo: bool = False, lock_timeout_ms: int | None = None) -> SAEngine:
+    """`lock_timeout_ms` (PostgreSQL): the longest a statement waits for a lock; None: LOCK_TIMEOUT_MS,
+    0: no limit (migrations: their DDL waits its turn behind running transactions, as it always did)."""
+    lock_timeout_ms = LOCK_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         _setup_sqlite(engine)
@@ -33,7 +36,7 @@ def make_db_engine(url: str, echo: bool = False) -> SAEngine:
         # lock_timeout: no statement waits more than 10 s for a row another writer holds (the writer then
         # gets a 409 "busy, retry", see unit_of_work), set once per connection rather than per transaction.
         engine = create_engine(url, echo=echo,
-                               connect_args={"connect_timeout": 5, "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
+                               connect_args={"connect_timeout": 5, "options": f"-c lock_timeout={lock_timeout_ms}"})
         _ping_when_idle(engine)
     return engine
 

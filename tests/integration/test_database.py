@@ -80,3 +80,14 @@ def test_a_writer_waiting_past_the_lock_timeout_gets_a_conflict_not_a_hang(pg_ur
         assert done["task"]["state"] == "completed"
     finally:
         eng.close()
+
+
+def test_the_application_waits_10_s_for_a_lock_and_a_migration_as_long_as_it_takes(pg):
+    with pg.db.engine.connect() as conn:
+        assert conn.execute(text("SHOW lock_timeout")).scalar_one() == "10s"
+    migrations = database.make_db_engine(pg.db.url, lock_timeout_ms=0)
+    try:
+        with migrations.connect() as conn:
+            assert conn.execute(text("SHOW lock_timeout")).scalar_one() == "0"
+    finally:
+        migrations.dispose()
