@@ -121,8 +121,19 @@ def run_through_engine(engine, clock, process: str, bundle: list[Path], starter:
     clock.set(steps[0][1])
     case = engine.start_case(process, start, starter)
     assert not case["incidents"], case["incidents"]
-    path = []
-    for s in steps[1:]:
+    path = [(t["name"], t["role"], t["scope"]) for t in walk(engine, clock, case["id"], steps[1:])]
+    case = engine.get_case(case["id"])
+    assert not case["incidents"], case["incidents"]
+    open_tasks = sorted((x["name"], x["role"], x["scope"]) for x in case["open_tasks"])
+    return path, strip(case["data"]), open_tasks, case
+
+
+def walk(engine, clock, case_id: str, steps: list) -> list[dict]:
+    """Play `steps` on a started case: ("at", when) moves the clock and fires what fell due; (user,
+    element, scope, answer) completes the one matching task in user's inbox (answer: data, or a function
+    of the task's data). Returns the completed tasks as the inbox showed them; no step may raise an incident."""
+    completed = []
+    for s in steps:
         if s[0] == "at":
             clock.set(s[1])
             while engine.fire_due_timers() + engine.run_due_jobs():
@@ -130,16 +141,13 @@ def run_through_engine(engine, clock, process: str, bundle: list[Path], starter:
             continue
         user, element, scope, answer = s
         items, _ = engine.inbox(user, limit=200)
-        found = [i for i in items if i["name"] == element and i["scope"] == scope and i["case_id"] == case["id"]]
+        found = [i for i in items if i["name"] == element and i["scope"] == scope and i["case_id"] == case_id]
         assert len(found) == 1, (user, element, scope, [(i["name"], i["scope"]) for i in items])
         data = answer(engine.get_task(found[0]["id"], user)["data"]) if callable(answer) else answer
-        path.append((element, found[0]["role"], scope))
+        completed.append(found[0])
         done = engine.complete(found[0]["id"], user, data)["case"]
         assert not done["incidents"], done["incidents"]
-    case = engine.get_case(case["id"])
-    assert not case["incidents"], case["incidents"]
-    open_tasks = sorted((x["name"], x["role"], x["scope"]) for x in case["open_tasks"])
-    return path, strip(case["data"]), open_tasks, case
+    return completed
 
 
 def add_users(engine, users: dict[str, list[str]]) -> None:

@@ -22,6 +22,7 @@ from engine.models.validate import validate_bundle
 from engine.runtime.runner import CaseStep
 from engine.runtime.script_engine import CaseContext
 from tests.conftest import FAST, ROOT, make_operators
+from tests.processes.approval_harness import walk
 from warehouse import catalogue, notices
 from warehouse.data.users import DEMO_USERS
 from warehouse.demo_data import load_demo_data
@@ -207,20 +208,7 @@ def run_through_engine(engine, clock, name: str):
     clock.set(steps[0][1])
     case = engine.start_case("emergency_dispatch", start, "lqy.cmd" if start["region"] == "龙泉驿区" else
                              {"锦江区": "jj.cmd", "简阳市": "jy.cmd"}[start["region"]])
-    path = []
-    for s in steps[1:]:
-        if s[0] == "at":
-            clock.set(s[1])
-            while engine.fire_due_timers() + engine.run_due_jobs():
-                pass
-            continue
-        user, element, scope, answer = s
-        items, _ = engine.inbox(user, limit=200)
-        found = [i for i in items if i["name"] == element and i["scope"] == scope and i["case_id"] == case["id"]]
-        assert len(found) == 1, (user, element, scope, [(i["name"], i["scope"]) for i in items])
-        data = answer(engine.get_task(found[0]["id"], user)["data"]) if callable(answer) else answer
-        path.append((element, scope))
-        engine.complete(found[0]["id"], user, data)
+    path = [(t["name"], t["scope"]) for t in walk(engine, clock, case["id"], steps[1:])]
     case = engine.get_case(case["id"])
     assert not case["incidents"], case["incidents"]
     return path, _strip(case["data"]), sorted(x["name"] for x in case["open_tasks"]), case

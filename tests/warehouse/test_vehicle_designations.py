@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import RefusalError
 from warehouse.notices import for_principal
 from warehouse.suppliers import is_designated_or_recognised
 from warehouse.vehicle_designations import designated_list
+from tests.warehouse.support import Reader, refused
 
 CST = timezone(timedelta(hours=8))
 LOT = {"service": "REPAIR", "region": "成都市全域", "termStart": "2026-07-01", "termEnd": "2028-06-30"}
@@ -19,18 +19,6 @@ AWARD = {"supplier": "S01", "contractNo": "CDCG-2026-017", "outlets": ["武侯�
 @pytest.fixture(autouse=True)
 def on_2025_09_15(clock):
     clock.set(datetime(2025, 9, 15, 9, 0, tzinfo=CST))
-
-
-def refused(call, name, code, **params):
-    with pytest.raises(RefusalError) as err:
-        call(name, **params)
-    assert err.value.error_code == code, err.value.message
-    return err.value
-
-
-class Reader:
-    def __init__(self, username, grants):
-        self.username, self.grants = username, grants
 
 
 def test_lots_awards_and_publication_make_a_designation(demo, call):

@@ -5,10 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import RefusalError
-from warehouse.notices import for_principal
 from warehouse.service_orders import orders
 from warehouse.vehicle_invoices import exceptions, invoices
+from tests.warehouse.support import notice_titles, refused
 
 CST = timezone(timedelta(hours=8))
 TYRE = {"vehicle": "V02", "supplier_name": "路边轮胎店（眉山东坡区）", "amount": 300, "service_date": "2025-09-15",
@@ -18,22 +17,6 @@ TYRE = {"vehicle": "V02", "supplier_name": "路边轮胎店（眉山东坡区）
 @pytest.fixture(autouse=True)
 def on_2025_09_15(clock):
     clock.set(datetime(2025, 9, 15, 18, 0, tzinfo=CST))
-
-
-class Reader:
-    def __init__(self, username, grants):
-        self.username, self.grants = username, grants
-
-
-def notices_of(demo, user, grants):
-    return [n["title"] for n in for_principal(demo.db, Reader(user, grants))[0]]
-
-
-def refused(call, name, code, **params):
-    with pytest.raises(RefusalError) as err:
-        call(name, **params)
-    assert err.value.error_code == code, err.value.message
-    return err.value
 
 
 def test_a_recognised_shop_passes_on_its_service_date_and_not_after_its_term(demo, call):
@@ -59,7 +42,7 @@ def test_a_roadside_invoice_is_refused_until_the_unit_head_files_an_exception(de
         None, "路边轮胎店（眉山东坡区）", "NON_DESIGNATED", "REFUSED")
     assert tyre["reason"] == "路边轮胎店（眉山东坡区） 未在平台登记，不是成都的定点维修供应商"
     assert tyre["awayFromHome"] is True
-    assert notices_of(demo, "luo.fleet", [("FLEET_MANAGER", "U03")]) == ["报销被拒（非定点）：川A·5K627 300.00 元"]
+    assert notice_titles(demo, "luo.fleet", [("FLEET_MANAGER", "U03")]) == ["报销被拒（非定点）：川A·5K627 300.00 元"]
     refused(call, "settle_vehicle_invoice", "INVOICE_REFUSED", invoice_id=tyre["invoiceId"])
     refused(call, "file_designation_exception", "REASON_REQUIRED", invoice_id=tyre["invoiceId"], reason="急")
     exception = call("file_designation_exception", invoice_id=tyre["invoiceId"], reason="高速途中爆胎，附近无定点维修厂")
@@ -71,8 +54,8 @@ def test_a_roadside_invoice_is_refused_until_the_unit_head_files_an_exception(de
     audit = exceptions(demo.db)
     assert [(e["reason"], e["invoice"]["amount"], e["invoice"]["supplierName"]) for e in audit] == [
         ("高速途中爆胎，附近无定点维修厂", 300.0, "路边轮胎店（眉山东坡区）")]
-    assert notices_of(demo, "fang.audit", [("AUDITOR", None)]) == ["异地紧急维修例外备案：成都市应急管理局 川A·5K627"]
-    assert notices_of(demo, "yang.head", [("UNIT_HEAD", "U03")]) == []
+    assert notice_titles(demo, "fang.audit", [("AUDITOR", None)]) == ["异地紧急维修例外备案：成都市应急管理局 川A·5K627"]
+    assert notice_titles(demo, "yang.head", [("UNIT_HEAD", "U03")]) == []
 
 
 def test_no_exception_for_a_repair_at_home_or_for_an_invoice_that_passed(demo, call):
@@ -87,7 +70,7 @@ def test_no_exception_for_a_repair_at_home_or_for_an_invoice_that_passed(demo, c
     refused(call, "settle_vehicle_invoice", "INVOICE_UNKNOWN", invoice_id=999)
     not_paid = call("refuse_vehicle_invoice", invoice_id=at_home["invoiceId"])
     assert not_paid["status"] == "NOT_REIMBURSED"
-    assert notices_of(demo, "luo.fleet", [("FLEET_MANAGER", "U03")])[0] == "不予报销：川A·5K627 武侯路边店 300.00 元"
+    assert notice_titles(demo, "luo.fleet", [("FLEET_MANAGER", "U03")])[0] == "不予报销：川A·5K627 武侯路边店 300.00 元"
 
 
 def test_invoice_refusals(demo, call):

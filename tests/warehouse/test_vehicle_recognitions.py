@@ -5,9 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import RefusalError
-from warehouse.notices import for_principal
 from warehouse.suppliers import is_designated_or_recognised
+from tests.warehouse.support import notice_titles, refused
 
 CST = timezone(timedelta(hours=8))
 # 眉山 offers its repair shop S04 to 德阳 and 资阳 (成都 already recognises it)
@@ -20,22 +19,6 @@ def on_2025_09_15(clock):
     clock.set(datetime(2025, 9, 15, 9, 0, tzinfo=CST))
 
 
-class Reader:
-    def __init__(self, username, grants):
-        self.username, self.grants = username, grants
-
-
-def titles(demo, user, grants):
-    return [n["title"] for n in for_principal(demo.db, Reader(user, grants))[0]]
-
-
-def refused(call, name, code, **params):
-    with pytest.raises(RefusalError) as err:
-        call(name, **params)
-    assert err.value.error_code == code, err.value.message
-    return err.value
-
-
 def test_a_proposal_has_one_item_per_partner_city_and_supplier(demo, call):
     proposal = call("propose_recognition", **PACKAGE)
     assert proposal["fromCity"] == "眉山" and proposal["reviewDeadline"] == "2025-09-29T09:00:00+08:00"  # 10 WD
@@ -46,8 +29,8 @@ def test_a_proposal_has_one_item_per_partner_city_and_supplier(demo, call):
     deyang = proposal["items"][0]
     assert deyang["fromCity"] == "眉山" and deyang["priceTerms"] == {"text": ""}
     assert deyang["partnerTerms"] == []           # 德阳 designated no repair shop of its own
-    assert titles(demo, "dy.vehicle", [("VEHICLE_AUTHORITY", "德阳")]) == ["眉山提议互认 1 家定点供应商"]
-    assert titles(demo, "ms.vehicle", [("VEHICLE_AUTHORITY", "眉山")]) == []
+    assert notice_titles(demo, "dy.vehicle", [("VEHICLE_AUTHORITY", "德阳")]) == ["眉山提议互认 1 家定点供应商"]
+    assert notice_titles(demo, "ms.vehicle", [("VEHICLE_AUTHORITY", "眉山")]) == []
 
 
 def test_partner_terms_show_what_the_partner_designated_itself(demo, call):
@@ -75,7 +58,7 @@ def test_each_partner_decides_each_supplier_and_accepted_ones_recognise_it(demo,
     summary = call("close_recognition_proposal", proposal_id=proposal["proposalId"])
     assert [i["toCity"] for i in summary["accepted"]] == ["德阳"] and [i["toCity"] for i in summary["rejected"]] == ["资阳"]
     assert summary["nextLapseAt"] == "2026-01-01T00:00:00+08:00"
-    assert titles(demo, "ms.vehicle", [("VEHICLE_AUTHORITY", "眉山")]) == ["互认审核结果"]
+    assert notice_titles(demo, "ms.vehicle", [("VEHICLE_AUTHORITY", "眉山")]) == ["互认审核结果"]
 
 
 def test_a_reminder_goes_to_the_cities_that_have_not_decided_and_nothing_is_accepted(demo, call):
@@ -83,9 +66,9 @@ def test_a_reminder_goes_to_the_cities_that_have_not_decided_and_nothing_is_acce
     call("decide_recognition", item_id=proposal["items"][0]["itemId"], decision="ACCEPT")
     reminder = call("remind_recognition_review", proposal_id=proposal["proposalId"])
     assert reminder == {"remindedCities": ["资阳"], "pending": 1}
-    assert titles(demo, "zy.vehicle", [("VEHICLE_AUTHORITY", "资阳")])[0] == "互认审核已超期：1 家供应商待审核"
-    assert "互认审核已超期：1 家供应商待审核" not in titles(demo, "dy.vehicle", [("VEHICLE_AUTHORITY", "德阳")])
-    assert titles(demo, "ms.vehicle", [("VEHICLE_AUTHORITY", "眉山")]) == ["互认提议审核超期"]
+    assert notice_titles(demo, "zy.vehicle", [("VEHICLE_AUTHORITY", "资阳")])[0] == "互认审核已超期：1 家供应商待审核"
+    assert "互认审核已超期：1 家供应商待审核" not in notice_titles(demo, "dy.vehicle", [("VEHICLE_AUTHORITY", "德阳")])
+    assert notice_titles(demo, "ms.vehicle", [("VEHICLE_AUTHORITY", "眉山")]) == ["互认提议审核超期"]
     assert not is_designated_or_recognised(demo.db, "S04", "资阳", "REPAIR", "2025-10-01")[0]   # no auto-accept
 
 
@@ -101,7 +84,7 @@ def test_accepted_recognitions_lapse_after_their_last_valid_day(demo, call, cloc
     assert [(i["toCity"], i["status"]) for i in done["lapsed"]] == [("德阳", "LAPSED"), ("资阳", "LAPSED")]
     assert done["nextLapseAt"] is None and done["status"] == "CLOSED"
     assert not is_designated_or_recognised(demo.db, "S04", "德阳", "REPAIR", "2026-01-01")[0]
-    assert titles(demo, "dy.vehicle", [("VEHICLE_AUTHORITY", "德阳")])[0] == "互认到期失效：眉州汽车维修有限公司"
+    assert notice_titles(demo, "dy.vehicle", [("VEHICLE_AUTHORITY", "德阳")])[0] == "互认到期失效：眉州汽车维修有限公司"
 
 
 def test_proposal_refusals(demo, call):

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import RefusalError
 from warehouse.vehicle_repairs import repairs, shops
+from tests.warehouse.support import refused
 
 CST = timezone(timedelta(hours=8))
 V02_IN_MEISHAN = {"vehicle": "川A·5K627", "mileage": 112350, "fault": "发动机故障灯亮，无法加速", "location": "眉山市东坡区"}
@@ -17,13 +17,6 @@ S4_QUOTES = [{"supplier": "S04", "amount": 6800, "items": [{"name": "更换点�
 @pytest.fixture(autouse=True)
 def on_2025_09_15(clock):
     clock.set(datetime(2025, 9, 15, 9, 0, tzinfo=CST))
-
-
-def refused(call, name, code, **params):
-    with pytest.raises(RefusalError) as err:
-        call(name, **params)
-    assert err.value.error_code == code, err.value.message
-    return err.value
 
 
 def test_opening_a_repair_finds_the_vehicle_its_unit_and_where_it_is(demo, call):
