@@ -2,8 +2,10 @@
 
 Tokens are itsdangerous URLSafeTimedSerializer signatures (salt "gwc-token") of {"sub": username},
 valid for settings.token_ttl_seconds. Their timestamps come from the engine's clock (so tests move time
-instead of sleeping). Every request looks the user up again: a user removed or deactivated since the
-token was issued gets 401.
+instead of sleeping). A token's signature is checked once per server process, its age on every request.
+Every request checks the user too: a user removed or deactivated since the token was issued gets 401,
+at most settings.principal_cache_seconds (default 2 s) after the change (engine.services.users.
+PrincipalCache; at once for changes made through the same process).
 """
 from __future__ import annotations
 
@@ -61,18 +63,50 @@ def _authenticate() -> None:
         raise UnauthorizedError("需要登录：请在 Authorization 头中提供 Bearer 令牌", {"reason": "missing"})
     if len(value) > MAX_TOKEN_LENGTH:
         raise UnauthorizedError("令牌无效，请重新登录", {"reason": "invalid"})
-    try:
-        payload = _tokens().loads(value, max_age=settings().token_ttl_seconds)
-    except SignatureExpired:
-        raise UnauthorizedError("令牌已过期，请重新登录", {"reason": "expired"}) from None
-    except BadSignature:
-        raise UnauthorizedError("令牌无效，请重新登录", {"reason": "invalid"}) from None
-    name = payload.get("sub") if isinstance(payload, dict) else None
+    name = _token_subject(value)
     principal = engine().principal(name) if isinstance(name, str) else None
     if principal is None:
         raise UnauthorizedError("用户不存在或已停用，请重新登录", {"reason": "inactive"})
     g.principal = principal
     g.principal_token = bind_request_principal(principal)     # the services reuse it for this request
+
+
+class _Verified:
+    """Tokens whose signature this process has checked: {token: (subject, issued at, unix seconds)}.
+    A token is sent with every request; its HMAC is checked once, its age on every use."""
+
+    def __init__(self, size: int = 8192):
+        self.size, self.items = size, {}
+
+    def get(self, token: str):
+        return self.items.get(token)
+
+    def put(self, token: str, subject, issued: int) -> None:
+        if len(self.items) >= self.size:
+            self.items.clear()
+        self.items[token] = (subject, issued)
+
+
+def _token_subject(value: str):
+    """The token's subject (a user name, or None if the payload has none); UnauthorizedError if the
+    token is forged or expired."""
+    verified = current_app.extensions["gwc_verified_tokens"]
+    kept = verified.get(value)
+    ttl = settings().token_ttl_seconds
+    if kept is not None:
+        age = int(engine().clock.now().timestamp()) - kept[1]
+        if age < 0 or age > ttl:            # as itsdangerous: issued in the future or too long ago
+            raise UnauthorizedError("令牌已过期，请重新登录", {"reason": "expired"})
+        return kept[0]
+    try:
+        payload, issued = _tokens().loads(value, max_age=ttl, return_timestamp=True)
+    except SignatureExpired:
+        raise UnauthorizedError("令牌已过期，请重新登录", {"reason": "expired"}) from None
+    except BadSignature:
+        raise UnauthorizedError("令牌无效，请重新登录", {"reason": "invalid"}) from None
+    name = payload.get("sub") if isinstance(payload, dict) else None
+    verified.put(value, name if isinstance(name, str) else None, int(issued.timestamp()))
+    return name
 
 
 def _release(_exc=None) -> None:
@@ -88,6 +122,7 @@ def require_role(role: str) -> None:
 
 def init_auth(app: Flask, secret_key: str) -> None:
     app.extensions["gwc_tokens"] = make_serializer(secret_key, app.extensions["gwc_engine"].clock)
+    app.extensions["gwc_verified_tokens"] = _Verified()
     app.before_request(_authenticate)
     app.teardown_request(_release)
     app.register_blueprint(bp)

@@ -35,6 +35,7 @@ class Engine:
         self.sandbox = Sandbox(cpu_seconds=self.settings.script_cpu_seconds, clock=self.clock)
         self.environment = SandboxEnvironment(self.sandbox)
         self.specs = SpecCache()
+        self.principals = users.PrincipalCache(self.settings.principal_cache_seconds)
         clock_patch.install()
 
     # ------------------------------------------------------------------ models
@@ -100,8 +101,9 @@ class Engine:
         return principal
 
     def principal(self, username: str):
-        """The user's current grants (None if the user no longer exists or is inactive)."""
-        return users.find_principal(self, username)
+        """The user's current grants (None if the user no longer exists or is inactive), as read at most
+        settings.principal_cache_seconds ago (see users.PrincipalCache)."""
+        return self.principals.get(username, lambda name: users.find_principal(self, name))
 
     # ------------------------------------------------------------------ cases
     def start_case(self, process_id, data, user, business_key=None):

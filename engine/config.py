@@ -28,6 +28,9 @@ class Settings:
     argon2_memory_kib: int = 65536
     # Bearer tokens: lifetime in seconds.
     token_ttl_seconds: int = 8 * 3600
+    # How long a server process may reuse a user's grants it has read (seconds; 0: read them on every
+    # request). A deactivation or grant change made elsewhere takes effect within this window.
+    principal_cache_seconds: float = 2.0
     # Login throttling: this many failures within the window (per user name, and per client address)
     # answer 429 until the window has passed.
     login_max_failures: int = 5
@@ -54,7 +57,8 @@ class Settings:
                                 ("token_ttl_seconds", "GWC_TOKEN_TTL_SECONDS", int),
                                 ("login_max_failures", "GWC_LOGIN_MAX_FAILURES", int),
                                 ("login_window_seconds", "GWC_LOGIN_WINDOW_SECONDS", int),
-                                ("max_request_bytes", "GWC_MAX_REQUEST_BYTES", int)):
+                                ("max_request_bytes", "GWC_MAX_REQUEST_BYTES", int),
+                                ("principal_cache_seconds", "GWC_PRINCIPAL_CACHE_SECONDS", float)):
             if env.get(key):
                 values[name] = cast(env[key])
         if env.get("GWC_OPERATOR_MODULES"):

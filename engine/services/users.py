@@ -1,6 +1,8 @@
 """Users, their role grants (ROLE or ROLE@SCOPE) and password hashes (argon2id, memory-hard)."""
 from __future__ import annotations
 
+import threading
+import time
 from contextvars import ContextVar
 
 from dataclasses import dataclass
@@ -67,7 +69,9 @@ def add_user(eng, username: str, password: str, grants: list[str], display_name:
         s.flush()
         s.execute(delete(Grant).where(Grant.user_id == user.id))
         s.add_all([Grant(user_id=user.id, role=r, scope=sc) for r, sc in dict.fromkeys(parsed)])
-        return Principal(username, user.display_name, tuple(dict.fromkeys(parsed)))
+        principal = Principal(username, user.display_name, tuple(dict.fromkeys(parsed)))
+    eng.principals.forget(username)             # after the commit: the next request reads the new grants
+    return principal
 
 
 def authenticate(eng, username: str, password: str) -> Principal | None:
@@ -142,3 +146,44 @@ def _principal(s: Session, user: User) -> Principal:
 def find_principal(eng, username: str) -> Principal | None:
     with eng.db.single_read() as conn:
         return _active_principal(conn, username)
+
+
+class PrincipalCache:
+    """The active users' principals this process has looked up in the last `seconds` (0: none kept).
+
+    Every API request needs its caller's grants; reading them is a query per request. A principal is
+    kept for a few seconds (default 2, GWC_PRINCIPAL_CACHE_SECONDS): a user deactivated, removed or
+    given other roles by another process (the CLI, a DBA, another server process) loses or gains access
+    within that window, the way a short-lived token would. Changes made through this process's engine
+    (`add_user`) take effect at once. Unknown and inactive users are never kept: they are asked again
+    each time."""
+
+    def __init__(self, seconds: float, clock=time.monotonic, size: int = 4096):
+        self.seconds, self.clock, self.size = seconds, clock, size
+        self._kept: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, username: str, load) -> Principal | None:
+        if self.seconds <= 0:
+            return load(username)
+        kept = self._kept.get(username)
+        now = self.clock()
+        if kept is not None and now - kept[1] < self.seconds:
+            return kept[0]
+        principal = load(username)
+        with self._lock:
+            if principal is None:
+                self._kept.pop(username, None)
+            else:
+                if len(self._kept) >= self.size:
+                    self._kept.clear()          # bounded; refilled by the next requests
+                self._kept[username] = (principal, now)
+        return principal
+
+    def forget(self, username: str | None = None) -> None:
+        """Drop one user's principal (all of them: None), e.g. after their grants changed."""
+        with self._lock:
+            if username is None:
+                self._kept.clear()
+            else:
+                self._kept.pop(username, None)

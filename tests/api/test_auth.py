@@ -83,6 +83,44 @@ def test_deactivated_or_deleted_user_loses_access(api, engine):
         assert body["details"] == {"reason": "inactive"}
 
 
+def test_a_deactivation_made_elsewhere_takes_effect_within_the_principal_window(api, engine):
+    """A server process reuses a user's grants for principal_cache_seconds (2 s): a change made by
+    another process (here: straight in the database) shuts the user out once that window has passed."""
+    now = [1000.0]
+    engine.principals.clock = lambda: now[0]
+    headers = {"Authorization": f"Bearer {api.token('wang.clerk')}"}
+    assert api.client.get("/api/v1/tasks", headers=headers).status_code == 200
+    with engine.db.unit_of_work() as s:
+        s.execute(update(User).where(User.username == "wang.clerk").values(active=False))
+    now[0] += 1.5
+    assert api.client.get("/api/v1/tasks", headers=headers).status_code == 200   # still inside the window
+    now[0] += 0.6
+    body = assert_error(api.client.get("/api/v1/tasks", headers=headers), 401)
+    assert body["details"] == {"reason": "inactive"}
+
+
+def test_grants_changed_through_the_engine_take_effect_at_once(api, engine):
+    headers = {"Authorization": f"Bearer {api.token('wang.clerk')}"}
+    assert api.client.get("/api/v1/process-models", headers=headers).status_code == 200
+    before = engine.principal("wang.clerk")
+    engine.add_user("wang.clerk", PASSWORD, ["DESIGNER"])
+    after = engine.principal("wang.clerk")
+    assert after.grants == (("DESIGNER", None),) and after != before
+
+
+def test_without_a_principal_window_every_request_reads_the_user(engine, users):
+    from engine.services.users import PrincipalCache
+    engine.principals = PrincipalCache(0)
+    app = make_app(engine)
+    with app.test_client() as client:
+        token = login(client, "wang.clerk").get_json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+        with engine.db.unit_of_work() as s:
+            s.execute(update(User).where(User.username == "wang.clerk").values(active=False))
+        assert assert_error(client.get("/api/v1/tasks", headers=headers), 401)["details"] == {"reason": "inactive"}
+
+
 def test_repeated_failed_logins_answer_429_with_retry_after(api, engine):
     for _ in range(engine.settings.login_max_failures):
         assert_error(login(api.client, "wang.clerk", "wrong password"), 401)
