@@ -38,11 +38,39 @@ def candidate_clause(p: Principal, multi_role_ids: list[str] | tuple = ()):
 def multi_role_task_ids(s, p: Principal) -> list[str]:
     """Open tasks with several candidate groups (camunda:candidateGroups="A,B") of which the principal
     holds one for the task's scope. A small indexed query: such tasks are few, and most users have none."""
-    match = _multi_role_match(p)
+    statement = _MULTI_ROLE.get(p.grants, _multi_role_statement)
+    return [] if statement is None else list(s.execute(statement).scalars())
+
+
+def _multi_role_statement(grants):
+    match = _multi_role_match(Principal("", "", grants))
     if match is None:
-        return []
-    return list(s.execute(select(TaskCandidateRole.task_id).join(HumanTask, HumanTask.id == TaskCandidateRole.task_id)
-                          .where(HumanTask.state == "open", match).distinct()).scalars())
+        return None
+    return (select(TaskCandidateRole.task_id).join(HumanTask, HumanTask.id == TaskCandidateRole.task_id)
+            .where(HumanTask.state == "open", match).distinct())
+
+
+class StatementCache:
+    """Statements built once per shape (a principal's grants, the filters given): building one and
+    computing its cache key costs more than running it on an indexed table. Values that vary by call
+    are bind parameters; what is keyed on becomes part of the SQL."""
+
+    def __init__(self, size: int = 2048):
+        self.size, self.items = size, {}
+
+    def get(self, key, build):
+        try:
+            return self.items[key]
+        except KeyError:
+            pass
+        statement = build(key)
+        if len(self.items) >= self.size:
+            self.items.clear()
+        self.items[key] = statement
+        return statement
+
+
+_MULTI_ROLE = StatementCache()
 
 
 def _multi_role_match(p: Principal):

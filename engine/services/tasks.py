@@ -1,7 +1,7 @@
 """Use cases on human tasks: the inbox, claim, release, complete, reassign."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from SpiffWorkflow.util.task import TaskState
 
 from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
@@ -9,7 +9,7 @@ from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError
 from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .case_io import add_event, load_open_tasks, lock_case, open_case, save_case
 from .forms import validate_form
-from .access import candidate_clause, is_candidate, multi_role_task_ids
+from .access import StatementCache, candidate_clause, is_candidate, multi_role_task_ids
 from .users import Principal, load_principal
 from .views import task_view
 
@@ -23,25 +23,60 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
         raise InvalidInputError(f"未知的排序方式 {sort!r}，可用: {', '.join(SORTS)}")
     with eng.db.unit_of_work(write=False) as s:
         p = load_principal(s, user)
-        mine = HumanTask.assignee == user
-        offered = candidate_clause(p, multi_role_task_ids(s, p))
-        visible = mine if assigned_to_me else or_(mine, and_(HumanTask.assignee.is_(None), offered))
-        q = select(HumanTask).where(HumanTask.state == "open", visible)
+        multi = [] if assigned_to_me else multi_role_task_ids(s, p)
+        shape = (p.grants, bool(multi), assigned_to_me, bool(process_id), bool(role), due_before is not None, sort)
+        q = _INBOX.get(shape, _inbox_statement)
+        params = {"user": user, "limit": limit, "offset": offset}
+        if multi:
+            params["multi"] = multi
         if process_id:
-            q = q.where(HumanTask.process_id == process_id)
+            params["process_id"] = process_id
         if role:
-            q = q.where(or_(HumanTask.role == role, HumanTask.id.in_(
-                select(TaskCandidateRole.task_id).where(TaskCandidateRole.role == role))))
+            params["role"] = role
         if due_before is not None:
-            q = q.where(HumanTask.due_at < due_before)
-        # The total rides on the page (a window count): one query, unless the page is empty past the end.
-        rows = s.execute(q.add_columns(func.count().over().label("total"))
-                         .order_by(*SORTS[sort], HumanTask.id).limit(limit).offset(offset)).all()
+            params["due_before"] = due_before
+        rows = s.execute(q, params).all()
         if rows:
             total = rows[0].total
+        elif offset == 0:
+            total = 0
         else:
-            total = 0 if offset == 0 else s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            total = s.execute(_INBOX.get(("count", *shape), _inbox_count), params).scalar_one()
         return [task_view(r[0]) for r in rows], total
+
+
+_INBOX = StatementCache()
+
+
+def _inbox_where(shape):
+    grants, multi, assigned_to_me, process_id, role, due_before, _ = shape
+    mine = HumanTask.assignee == bindparam("user")
+    if assigned_to_me:
+        visible = mine
+    else:
+        offered = candidate_clause(Principal("", "", grants), ())
+        if multi:
+            offered = or_(offered, HumanTask.id.in_(bindparam("multi", expanding=True)))
+        visible = or_(mine, and_(HumanTask.assignee.is_(None), offered))
+    q = select(HumanTask).where(HumanTask.state == "open", visible)
+    if process_id:
+        q = q.where(HumanTask.process_id == bindparam("process_id"))
+    if role:
+        q = q.where(or_(HumanTask.role == bindparam("role"), HumanTask.id.in_(
+            select(TaskCandidateRole.task_id).where(TaskCandidateRole.role == bindparam("role")))))
+    if due_before:
+        q = q.where(HumanTask.due_at < bindparam("due_before", type_=HumanTask.due_at.type))
+    return q
+
+
+def _inbox_statement(shape):
+    """The page with its total (a window count): one query, unless the page is empty past the end."""
+    return (_inbox_where(shape).add_columns(func.count().over().label("total"))
+            .order_by(*SORTS[shape[-1]], HumanTask.id).limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+def _inbox_count(key):
+    return select(func.count()).select_from(_inbox_where(key[1:]).subquery())
 
 
 def _visible_task(s, task_id: str, p: Principal, row: HumanTask | None = None) -> HumanTask:
