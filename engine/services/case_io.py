@@ -17,6 +17,7 @@ from ..jsonvalues import plain
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
+from ..store.fastsql import Write, insert_row
 from ..store.tables import (Case, CaseScope, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole,
                             Timer)
 from .inbox_rows import candidate_roles, new_inbox_row
@@ -107,7 +108,7 @@ def _save(eng, s: Session, row: Case, step: CaseStep, actor: str | None) -> list
     status, before = step.status(), row.status
     _write_case(s, row, step, status)
     if status != before and not step.is_new:     # the case's scope index carries its status
-        s.execute(_SCOPES_STATUS, {"b_case_id": row.id, "v_status": status})
+        _SCOPES_STATUS.run(s, {"b_case_id": row.id, "v_status": status})
     s.add_all([Incident(case_id=row.id, task_id=inc.task_id, element_id=inc.element_id, message=inc.message,
                         line=inc.line, created_at=now) for inc in log.incidents])
     open_tasks, later = _sync_inbox(eng, s, row, step, snap, now, events)
@@ -132,28 +133,36 @@ def _save(eng, s: Session, row: Case, step: CaseStep, actor: str | None) -> list
         s.execute(insert(MessageWait), [{"case_id": row.id, "task_id": m.task_id, "element_id": m.element_id,
                                          "role": m.role, "message_name": m.name,
                                          "correlation_key": _correlation_key(eng, m)} for m in snap.messages])
-    for statement, rows in later:
-        s.execute(statement, rows)
-    if events:
-        s.execute(insert(Event.__table__), events)
+    for write, rows in later:
+        write.run_many(s, rows)
+    _INSERT_EVENT.run_many(s, events)
     return open_tasks
 
 
+# The step's writes run on the DBAPI cursor (store/fastsql.py): built and compiled once.
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns]
 _c = Case.__table__.c
-_UPDATE_CASE = (update(Case.__table__).where(_c.id == bindparam("b_id"), _c.revision == bindparam("b_revision"))
-                .values({name: bindparam(f"v_{name}", type_=_c[name].type)
-                         for name in ("status", "data", "state", "serializer_version", "updated_at",
-                                      "completed_at", "revision")}))
+_INSERT_CASE = insert_row(Case.__table__)
+_UPDATE_CASE = Write(update(Case.__table__).where(_c.id == bindparam("b_id"), _c.revision == bindparam("b_revision"))
+                     .values({name: bindparam(f"v_{name}", type_=_c[name].type)
+                              for name in ("status", "data", "state", "serializer_version", "updated_at",
+                                           "completed_at", "revision")}))
 
 
 _TASK_COLUMNS = [c.key for c in HumanTask.__table__.columns]
 _t = HumanTask.__table__.c
-_SCOPES_STATUS = (update(CaseScope.__table__).where(CaseScope.__table__.c.case_id == bindparam("b_case_id"))
-                  .values(status=bindparam("v_status")))
-_CLOSE_TASK = (update(HumanTask.__table__).where(_t.id == bindparam("b_id"))
-               .values({name: bindparam(f"v_{name}", type_=_t[name].type)
-                        for name in ("state", "completed_at", "completed_by", "assignee")}))
+_INSERT_TASK = insert_row(HumanTask.__table__)
+_INSERT_EVENT = insert_row(Event.__table__)
+_INSERT_CANDIDATE_ROLE = insert_row(TaskCandidateRole.__table__)
+_SCOPES_STATUS = Write(update(CaseScope.__table__).where(CaseScope.__table__.c.case_id == bindparam("b_case_id"))
+                       .values(status=bindparam("v_status", type_=CaseScope.__table__.c.status.type)))
+_CLOSE_TASK = Write(update(HumanTask.__table__).where(_t.id == bindparam("b_id"))
+                    .values({name: bindparam(f"v_{name}", type_=_t[name].type)
+                             for name in ("state", "completed_at", "completed_by", "assignee")}))
+# A scope row per (scope, case), written once however many writers race to add it.
+_INSERT_SCOPE = {name: Write(make(CaseScope.__table__).values(
+    {c.name: bindparam(f"p_{c.key}", type_=c.type) for c in CaseScope.__table__.columns}).on_conflict_do_nothing(), "p_")
+    for name, make in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
 
 
 def _write_case(s: Session, row: Case, step: CaseStep, status: str) -> None:
@@ -168,13 +177,13 @@ def _write_case(s: Session, row: Case, step: CaseStep, status: str) -> None:
     if step.is_new:
         values["revision"] = 1
         values = {**{k: getattr(row, k) for k in _CASE_COLUMNS}, **values}
-        s.execute(insert(Case.__table__), [values])
+        _INSERT_CASE.run(s, values)
     else:
         if row in s.dirty:
             s.flush()       # what the caller changed on the row (a migration's version) goes first
         values["revision"] = row.revision + 1
-        written = s.execute(_UPDATE_CASE, {"b_id": row.id, "b_revision": row.revision,
-                                           **{f"v_{k}": v for k, v in values.items()}}).rowcount
+        written = _UPDATE_CASE.run(s, {"b_id": row.id, "b_revision": row.revision,
+                                       **{f"v_{k}": v for k, v in values.items()}})
         if written != 1:
             raise ConflictError("案件已被其他操作修改，请刷新后重试 (case changed concurrently)")
     for key, value in values.items():
@@ -237,15 +246,13 @@ def _sync_inbox(eng, s: Session, row: Case, step: CaseStep, snap, now, events: l
         closed.append({"b_id": task_id, **{f"v_{k}": v for k, v in values.items()}})
         for key, value in values.items():
             set_committed_value(inbox, key, _stored(value))
-    if closed:
-        s.execute(_CLOSE_TASK, closed)
-    if new_rows:
-        s.execute(insert(HumanTask.__table__), new_rows)
+    _CLOSE_TASK.run_many(s, closed)
+    _INSERT_TASK.run_many(s, new_rows)
     later = []
     if new_scopes:
-        later.append((_insert_ignoring_duplicates(s, CaseScope), new_scopes))
+        later.append((_INSERT_SCOPE[eng.db.dialect], new_scopes))
     if multi_roles:
-        later.append((insert(TaskCandidateRole), multi_roles))
+        later.append((_INSERT_CANDIDATE_ROLE, multi_roles))
     still_open.sort(key=lambda t: (t.created_at, t.id))
     return still_open, later
 

@@ -1,0 +1,99 @@
+"""The hot path's writes, compiled once per dialect and run on the session's own DBAPI connection.
+
+An approval writes about fifteen rows (the case, its inbox rows, its scopes, its log). Through
+`Session.execute` each statement costs SQLAlchemy more CPU than SQLite takes to run it: cache-key
+lookup, execution context, parameter processing, result wrapping. A `Write` is a Core INSERT or UPDATE
+whose values are all named bind parameters. It is compiled once per dialect into its SQL text, its
+parameter order and its bind processors (UTCDateTime, JSON: the same conversions SQLAlchemy applies), and
+runs on the cursor of the connection the session already holds: same transaction, same locks.
+
+What SQLAlchemy would otherwise do and this keeps:
+- every value goes through the column type's bind processor;
+- a DBAPI error is raised as SQLAlchemy's own exception (`sqlalchemy.exc.IntegrityError`,
+  `OperationalError`...), so that callers and `Database.unit_of_work` (lock timeout -> 409) see the
+  same errors as before; a connection the error shows as lost is invalidated, not returned to the pool.
+What it does not do: apply Python-side column defaults (pass every column), run `before_cursor_execute`
+listeners, or autoflush the session (callers flush pending ORM objects themselves where order matters).
+"""
+from __future__ import annotations
+
+from sqlalchemy import bindparam
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+
+
+class _Compiled:
+    __slots__ = ("sql", "fields", "positional")
+
+    def __init__(self, statement: ClauseElement, dialect, prefix: str):
+        compiled = statement.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("fastsql.Write needs plain bind parameters (no expanding IN, no literal_execute)")
+        self.sql = compiled.string
+        self.positional = dialect.positional
+        names = list(compiled.positiontup) if self.positional else list(dict.fromkeys(compiled.bind_names.values()))
+        processors = compiled._bind_processors
+        # (bind name, key in the caller's values, the type's bind processor or None)
+        self.fields = [(name, name[len(prefix):] if prefix and name.startswith(prefix) else name, processors.get(name))
+                       for name in names]
+
+    def parameters(self, values: dict):
+        if self.positional:
+            return tuple(values[key] if process is None else process(values[key]) for _, key, process in self.fields)
+        return {name: values[key] if process is None else process(values[key]) for name, key, process in self.fields}
+
+
+class Write:
+    """A Core INSERT/UPDATE/DELETE run straight on the DBAPI cursor: `run(s, values)` for one row (returns
+    the row count), `run_many(s, rows)` for several. Values are keyed by bind parameter name."""
+
+    def __init__(self, statement: ClauseElement, prefix: str = ""):
+        """`prefix`: stripped from bind parameter names to find their values (SQLAlchemy reserves a
+        column's own name for the VALUES and SET clauses, so `p_status` binds the value `status`)."""
+        self.statement, self.prefix = statement, prefix
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect) -> _Compiled:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self.statement, dialect, self.prefix)
+        return compiled
+
+    def run(self, s: Session, values: dict) -> int:
+        return self._execute(s, values, many=False)
+
+    def run_many(self, s: Session, rows: list[dict]) -> int:
+        if not rows:
+            return 0
+        if len(rows) == 1:
+            return self._execute(s, rows[0], many=False)
+        return self._execute(s, rows, many=True)
+
+    def _execute(self, s: Session, values, many: bool) -> int:
+        connection = s.connection()             # the session's transaction (begun if it was not)
+        dialect = connection.dialect
+        compiled = self._compiled(dialect)
+        parameters = [compiled.parameters(v) for v in values] if many else compiled.parameters(values)
+        dbapi_connection = connection.connection
+        cursor = dbapi_connection.cursor()
+        try:
+            if many:
+                cursor.executemany(compiled.sql, parameters)
+            else:
+                cursor.execute(compiled.sql, parameters)
+            return cursor.rowcount
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(compiled.sql, parameters, exc, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from exc
+        finally:
+            cursor.close()
+
+
+def insert_row(table, prefix: str = "p_") -> Write:
+    """INSERT of every column of `table` but an autoincrement primary key; values keyed by column key."""
+    columns = [c for c in table.columns if c is not table.autoincrement_column]
+    return Write(table.insert().values({c.name: bindparam(prefix + c.key, type_=c.type) for c in columns}), prefix)

@@ -1,0 +1,77 @@
+"""store/fastsql.py: the hot path's writes on the DBAPI cursor convert values and report errors exactly as
+SQLAlchemy does, inside the unit of work's transaction."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.store.fastsql import Write, insert_row
+from engine.store.tables import Case, Event, ProcessVersion
+from tests.helpers import USERS, with_loan_approval
+
+CST = timezone(timedelta(hours=8))
+INSERT_CASE = insert_row(Case.__table__)
+INSERT_EVENT = insert_row(Event.__table__)
+RENAME = Write(update(Case.__table__).where(Case.__table__.c.id == bindparam("b_id"))
+               .values(business_key=bindparam("v_key")))
+
+
+@pytest.fixture
+def version_id(engine):
+    with_loan_approval(engine, USERS)
+    with engine.db.unit_of_work(write=False) as s:
+        return s.scalars(select(ProcessVersion.id)).first()
+
+
+def case_values(case_id: str, at: datetime, version_id: int) -> dict:
+    return {"id": case_id, "process_id": "p", "version_id": version_id, "version": 1, "status": "waiting",
+            "business_key": None, "started_by": "wang", "created_at": at, "updated_at": at, "completed_at": None,
+            "revision": 1, "data": {"申请人": "王", "items": [1, 2]}, "state": "{}", "serializer_version": "x"}
+
+
+def test_values_go_through_the_column_types(engine, version_id):
+    at = datetime(2026, 11, 27, 9, 30, tzinfo=CST)
+    with engine.db.unit_of_work() as s:
+        INSERT_CASE.run(s, case_values("c1", at, version_id))
+        INSERT_EVENT.run_many(s, [{"case_id": "c1", "at": at, "type": "started", "actor": "wang", "task": None,
+                                   "detail": {"n": i}} for i in range(3)])
+    with engine.db.unit_of_work(write=False) as s:
+        case = s.get(Case, "c1")
+        events = s.execute(select(Event).where(Event.case_id == "c1").order_by(Event.id)).scalars().all()
+    assert case.created_at == at and case.created_at.utcoffset() == timedelta(0)   # stored in UTC
+    assert case.data == {"申请人": "王", "items": [1, 2]} and case.completed_at is None
+    assert [e.detail for e in events] == [{"n": 0}, {"n": 1}, {"n": 2}] and len({e.id for e in events}) == 3
+
+
+def test_an_update_reports_the_rows_it_changed(engine, version_id):
+    at = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    with engine.db.unit_of_work() as s:
+        INSERT_CASE.run(s, case_values("c1", at, version_id))
+        assert RENAME.run(s, {"b_id": "c1", "v_key": "GWC-1"}) == 1
+        assert RENAME.run(s, {"b_id": "nobody", "v_key": "GWC-2"}) == 0
+    with engine.db.unit_of_work(write=False) as s:
+        assert s.get(Case, "c1").business_key == "GWC-1"
+
+
+def test_a_failed_write_raises_sqlalchemys_error_and_the_unit_of_work_keeps_nothing(engine, version_id):
+    at = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    with engine.db.unit_of_work() as s:
+        INSERT_CASE.run(s, case_values("c1", at, version_id))
+    with pytest.raises(IntegrityError):
+        with engine.db.unit_of_work() as s:
+            INSERT_CASE.run(s, case_values("c2", at, version_id))
+            INSERT_CASE.run(s, case_values("c1", at, version_id))          # the same primary key again
+    with engine.db.unit_of_work(write=False) as s:
+        assert s.scalars(select(Case.id).where(Case.id.like("c_")).order_by(Case.id)).all() == ["c1"]
+    with engine.db.unit_of_work() as s:                        # the connection is usable afterwards
+        INSERT_CASE.run(s, case_values("c3", at, version_id))
+
+
+def test_expanding_parameters_are_refused_when_compiled(engine):
+    bad = Write(update(Case.__table__).where(Case.__table__.c.id.in_(bindparam("ids", expanding=True)))
+                .values(business_key=bindparam("v_key")))
+    with engine.db.unit_of_work() as s, pytest.raises(ValueError, match="plain bind parameters"):
+        bad.run(s, {"ids": ["c1"], "v_key": "x"})
