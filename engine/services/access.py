@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, or_, select, union
 
 from ..errors import CaseNotFoundError
+from ..store.fastsql import Read
 from ..store.tables import Case, CaseScope, HumanTask, TaskCandidateRole
 from .users import Principal
 
@@ -26,7 +27,7 @@ def candidate_clause(p: Principal, multi_role_ids: list[str] | tuple = ()):
     clauses = [HumanTask.role.is_(None)]
     unscoped = sorted({r for r, sc in p.grants if sc is None})
     if unscoped:
-        clauses.append(HumanTask.role.in_(unscoped))
+        clauses.append(_one_of(HumanTask.role, unscoped))
     for role, scope in p.grants:
         if scope is not None:
             clauses.append(and_(HumanTask.role == role, HumanTask.scope == scope))
@@ -35,19 +36,25 @@ def candidate_clause(p: Principal, multi_role_ids: list[str] | tuple = ()):
     return or_(*clauses)
 
 
+def _one_of(column, values: list):
+    """column = v for one value (what PostgreSQL makes of IN (v) anyway; a plain bind parameter, so the
+    statement can run on the DBAPI cursor), IN (...) for several."""
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
 def multi_role_task_ids(s, p: Principal) -> list[str]:
     """Open tasks with several candidate groups (camunda:candidateGroups="A,B") of which the principal
     holds one for the task's scope. A small indexed query: such tasks are few, and most users have none."""
-    statement = _MULTI_ROLE.get(p.grants, _multi_role_statement)
-    return [] if statement is None else list(s.execute(statement).scalars())
+    read = _MULTI_ROLE.get(p.grants, _multi_role_statement)
+    return [] if read is None else [r.task_id for r in read.rows(s, {})]
 
 
 def _multi_role_statement(grants):
     match = _multi_role_match(Principal("", "", grants))
     if match is None:
         return None
-    return (select(TaskCandidateRole.task_id).join(HumanTask, HumanTask.id == TaskCandidateRole.task_id)
-            .where(HumanTask.state == "open", match).distinct())
+    return Read(select(TaskCandidateRole.task_id).join(HumanTask, HumanTask.id == TaskCandidateRole.task_id)
+                .where(HumanTask.state == "open", match).distinct())
 
 
 class StatementCache:
@@ -77,7 +84,7 @@ def _multi_role_match(p: Principal):
     """SQL on TaskCandidateRole joined to its HumanTask: one of the task's groups is held for its scope
     (None: the principal holds no role)."""
     unscoped = sorted({r for r, sc in p.grants if sc is None})
-    match = [TaskCandidateRole.role.in_(unscoped)] if unscoped else []
+    match = [_one_of(TaskCandidateRole.role, unscoped)] if unscoped else []
     match += [and_(TaskCandidateRole.role == r, HumanTask.scope == sc) for r, sc in p.grants if sc is not None]
     return or_(*match) if match else None
 

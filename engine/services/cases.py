@@ -13,24 +13,28 @@ from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import start_properties
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
 from .access import is_manager_of, require_visible, sees_everything, visible_case_count, visible_case_keys
+from ..store.fastsql import Read
 from .case_io import OPEN_TASKS, add_event, open_case, save_case
 from .users import load_principal
 from .views import case_view, event_view
 
 
-# The spec (the whole parsed process, large) is not read with it: the spec cache has it.
-_LATEST = (select(ProcessVersion).options(defer(ProcessVersion.spec))
-           .where(ProcessVersion.process_id == bindparam("process_id"))
-           .order_by(ProcessVersion.version.desc()).limit(1))
+# What starting a case needs of the latest version (the spec, large, comes from the spec cache): read
+# on the DBAPI cursor (store/fastsql.py), every start asks.
+_LATEST = Read(select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.name,
+                      ProcessVersion.start_role)
+               .where(ProcessVersion.process_id == bindparam("process_id"))
+               .order_by(ProcessVersion.version.desc()).limit(1))
 _UNRESOLVED = (select(Incident).where(Incident.case_id == bindparam("case_id"), Incident.resolved_at.is_(None))
                .order_by(Incident.id))
 
 
-def _latest(s, process_id: str) -> ProcessVersion:
-    row = s.execute(_LATEST, {"process_id": process_id}).scalar_one_or_none()
-    if row is None:
+def _latest(s, process_id: str):
+    """The latest version's id, process_id, version, name and start_role (attributes, as on the row)."""
+    found = _LATEST.rows(s, {"process_id": process_id})
+    if not found:
         raise ProcessNotFoundError(f"流程 {process_id} 未部署")
-    return row
+    return found[0]
 
 
 def start_case(eng, process_id: str, data: dict | None, user: str, business_key: str | None = None,

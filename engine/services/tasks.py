@@ -6,6 +6,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
                       TaskNotOpenError)
+from ..store.fastsql import Read
 from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .case_io import add_event, load_open_tasks, lock_case, open_case, save_case
 from .forms import validate_form
@@ -35,20 +36,23 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
             params["role"] = role
         if due_before is not None:
             params["due_before"] = due_before
-        rows = s.execute(q, params).all()
+        # Without multi-group ids (an expanding IN) the page is read on the DBAPI cursor (fastsql).
+        rows = q.rows(s, params) if isinstance(q, Read) else s.execute(q, params).all()
         if rows:
             total = rows[0].total
         elif offset == 0:
             total = 0
         else:
             total = s.execute(_INBOX.get(("count", *shape), _inbox_count), params).scalar_one()
-        return [task_view(r[0]) for r in rows], total
+        return [task_view(r) for r in rows], total
 
 
 _INBOX = StatementCache()
+# What an inbox row shows (task_view): every column but the task's data, which can be large.
+_LISTED = [c for c in HumanTask.__table__.columns if c.key != "data"]
 
 
-def _inbox_where(shape):
+def _inbox_where(shape, columns=_LISTED):
     grants, multi, assigned_to_me, process_id, role, due_before, _ = shape
     mine = HumanTask.assignee == bindparam("user")
     if assigned_to_me:
@@ -58,7 +62,7 @@ def _inbox_where(shape):
         if multi:
             offered = or_(offered, HumanTask.id.in_(bindparam("multi", expanding=True)))
         visible = or_(mine, and_(HumanTask.assignee.is_(None), offered))
-    q = select(HumanTask).where(HumanTask.state == "open", visible)
+    q = select(*columns).where(HumanTask.state == "open", visible)
     if process_id:
         q = q.where(HumanTask.process_id == bindparam("process_id"))
     if role:
@@ -71,12 +75,13 @@ def _inbox_where(shape):
 
 def _inbox_statement(shape):
     """The page with its total (a window count): one query, unless the page is empty past the end."""
-    return (_inbox_where(shape).add_columns(func.count().over().label("total"))
+    page = (_inbox_where(shape).add_columns(func.count().over().label("total"))
             .order_by(*SORTS[shape[-1]], HumanTask.id).limit(bindparam("limit")).offset(bindparam("offset")))
+    return page if shape[1] else Read(page)
 
 
 def _inbox_count(key):
-    return select(func.count()).select_from(_inbox_where(key[1:]).subquery())
+    return select(func.count()).select_from(_inbox_where(key[1:], [HumanTask.id]).subquery())
 
 
 def _visible_task(s, task_id: str, p: Principal, row: HumanTask | None = None) -> HumanTask:

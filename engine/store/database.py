@@ -6,6 +6,7 @@ locks the case row (SELECT ... FOR UPDATE) before it loads the workflow.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError
@@ -81,7 +82,14 @@ def _setup_sqlite(engine: SAEngine) -> None:
         options = conn.get_execution_options()
         if options.get("gwc_single_read"):
             return          # one SELECT is its own transaction in SQLite's autocommit mode
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("gwc_write", False) else "BEGIN")
+        # Straight on the DBAPI connection (every unit of work begins here; SQLAlchemy's statement
+        # machinery would cost more than the BEGIN), with a failure raised as SQLAlchemy's own error:
+        # "database is locked" at BEGIN IMMEDIATE is then a 409 like any lock timeout.
+        statement = "BEGIN IMMEDIATE" if options.get("gwc_write", False) else "BEGIN"
+        try:
+            conn.connection.dbapi_connection.execute(statement)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
 
 
 def is_lock_timeout(exc: OperationalError) -> bool:

@@ -17,6 +17,8 @@ listeners, or autoflush the session (callers flush pending ORM objects themselve
 """
 from __future__ import annotations
 
+from collections import namedtuple
+
 from sqlalchemy import bindparam
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -24,7 +26,7 @@ from sqlalchemy.sql import ClauseElement
 
 
 class _Compiled:
-    __slots__ = ("sql", "fields", "positional")
+    __slots__ = ("sql", "fields", "positional", "defaults")
 
     def __init__(self, statement: ClauseElement, dialect, prefix: str):
         compiled = statement.compile(dialect=dialect)
@@ -37,11 +39,63 @@ class _Compiled:
         # (bind name, key in the caller's values, the type's bind processor or None)
         self.fields = [(name, name[len(prefix):] if prefix and name.startswith(prefix) else name, processors.get(name))
                        for name in names]
+        # Values the statement carries itself (a literal in a WHERE clause, a LIMIT): used when the caller
+        # gives none under that name.
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
+                         if not bind.required and bind.effective_value is not None}
 
     def parameters(self, values: dict):
+        if self.defaults:
+            values = {**{key: self.defaults[name] for name, key, _ in self.fields if name in self.defaults}, **values}
         if self.positional:
             return tuple(values[key] if process is None else process(values[key]) for _, key, process in self.fields)
         return {name: values[key] if process is None else process(values[key]) for name, key, process in self.fields}
+
+
+class Read:
+    """A Core SELECT run straight on the DBAPI cursor: `rows(s, values)` gives named tuples (fields as
+    the statement's column labels), each value through its type's result processor as SQLAlchemy
+    would (UTC datetimes, JSON). For read-only answers that need no ORM object. A statement with an
+    IN list of several values is run by SQLAlchemy instead (it expands the list per call); its rows
+    have the same attributes."""
+
+    def __init__(self, statement: ClauseElement):
+        self.statement = statement
+        self._by_dialect: dict[str, tuple[_Compiled, type, list]] = {}
+
+    def rows(self, s: Session, values: dict) -> list:
+        connection = s.connection()
+        dialect = connection.dialect
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            try:
+                compiled = _Compiled(self.statement, dialect, "")
+            except ValueError:          # an IN list of several values: SQLAlchemy expands it per call
+                compiled = None
+            columns = self.statement.selected_columns
+            row_type = namedtuple("Row", [c.key for c in columns], rename=True)
+            found = self._by_dialect[dialect.name] = (compiled, row_type, [c.type for c in columns])
+        compiled, row_type, types = found
+        if compiled is None:
+            return s.execute(self.statement, values).all()     # rows with the same attributes
+        parameters = compiled.parameters(values)
+        dbapi_connection = connection.connection
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, parameters)
+            fetched = cursor.fetchall()
+            processors = [t._cached_result_processor(dialect, d[1]) for t, d in zip(types, cursor.description)]
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(compiled.sql, parameters, exc, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from exc
+        finally:
+            cursor.close()
+        if any(processors):
+            return [row_type(*[v if p is None else p(v) for p, v in zip(processors, r)]) for r in fetched]
+        return [row_type(*r) for r in fetched]
 
 
 class Write:

@@ -91,3 +91,30 @@ def test_the_application_waits_10_s_for_a_lock_and_a_migration_as_long_as_it_tak
             assert conn.execute(text("SHOW lock_timeout")).scalar_one() == "0"
     finally:
         migrations.dispose()
+
+
+def test_a_sqlite_writer_in_another_process_gives_a_conflict_not_a_500(tmp_path, clock, monkeypatch):
+    """Writers of one process queue on a lock; another process's writer (here: a second connection
+    holding BEGIN IMMEDIATE) is met at BEGIN IMMEDIATE, and past the busy timeout that is a 409."""
+    import sqlite3
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "busy.sqlite3"
+    eng = Engine(Settings(database_url=f"sqlite:///{path}", **FAST), make_operators(), clock)
+    try:
+        eng.db.create_all()
+        add_users(eng)
+        eng.deploy(fixture_files(*EXCLUSIVE))
+        eng.start_case("exclusive_gateway", {}, "tester")
+        task = find_task(eng, "tester", "enter_amount")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(ConflictError, match="稍后重试"):
+                eng.complete(task["id"], "tester", {"amount": 5})
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        done = eng.complete(task["id"], "tester", {"amount": 5})      # nothing was lost: it goes through now
+        assert done["task"]["state"] == "completed"
+    finally:
+        eng.close()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.store.fastsql import Write, insert_row
+from engine.store.fastsql import Read, Write, insert_row
 from engine.store.tables import Case, Event, ProcessVersion
 from tests.helpers import USERS, with_loan_approval
 
@@ -75,3 +75,20 @@ def test_expanding_parameters_are_refused_when_compiled(engine):
                 .values(business_key=bindparam("v_key")))
     with engine.db.unit_of_work() as s, pytest.raises(ValueError, match="plain bind parameters"):
         bad.run(s, {"ids": ["c1"], "v_key": "x"})
+
+
+def test_a_read_gives_named_rows_converted_as_sqlalchemy_would(engine, version_id):
+    at = datetime(2026, 11, 27, 9, 30, tzinfo=CST)
+    with engine.db.unit_of_work() as s:
+        for n in range(3):
+            INSERT_CASE.run(s, case_values(f"c{n}", at + timedelta(minutes=n), version_id))
+    newest = Read(select(Case.id, Case.created_at, Case.data).where(Case.started_by == bindparam("who"))
+                  .order_by(Case.created_at.desc()).limit(2))                  # the LIMIT is the statement's own
+    several = Read(select(Case.id).where(Case.id.in_(["c0", "c2"])).order_by(Case.id))   # expanded by SQLAlchemy
+    with engine.db.unit_of_work(write=False) as s:
+        rows = newest.rows(s, {"who": "wang"})
+        assert [r.id for r in rows] == ["c2", "c1"]
+        assert rows[0].created_at == at + timedelta(minutes=2) and rows[0].created_at.utcoffset() == timedelta(0)
+        assert rows[0].data == {"申请人": "王", "items": [1, 2]}
+        assert newest.rows(s, {"who": "nobody"}) == []
+        assert [r.id for r in several.rows(s, {})] == ["c0", "c2"]
