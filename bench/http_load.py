@@ -34,7 +34,9 @@ WORKERS = min(os.cpu_count() or 1, 4)       # the several-process configuration:
 class Server:
     """`python -m gwc serve --workers N` on a free loopback port, against `url`."""
 
-    def __init__(self, url: str, log_dir: Path, workers: int = 1):
+    def __init__(self, url: str, log_dir: Path, workers: int = 1, root: Path | None = None):
+        """`root`: the checkout whose `gwc serve` runs (default: this one; bench/compare.py passes
+        another version's work tree)."""
         self.db = "postgres" if url.startswith("postgresql") else "sqlite"
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -44,7 +46,8 @@ class Server:
         self.log = (log_dir / f"server-{self.port}.log").open("w")
         self.proc = subprocess.Popen([sys.executable, "-m", "gwc", "serve", "--port", str(self.port),
                                       "--workers", str(workers)],
-                                     cwd=services.ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                                     cwd=root or services.ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
