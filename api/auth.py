@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from engine.caches import Bounded
 from engine.errors import AuthenticationError, PermissionDeniedError
 from engine.services.users import bind_request_principal, release_request_principal
 
@@ -71,25 +72,10 @@ def _authenticate() -> None:
     g.principal_token = bind_request_principal(principal)     # the services reuse it for this request
 
 
-class _Verified:
-    """Tokens whose signature this process has checked: {token: (subject, issued at, unix seconds)}.
-    A token is sent with every request; its HMAC is checked once, its age on every use."""
-
-    def __init__(self, size: int = 8192):
-        self.size, self.items = size, {}
-
-    def get(self, token: str):
-        return self.items.get(token)
-
-    def put(self, token: str, subject, issued: int) -> None:
-        if len(self.items) >= self.size:
-            self.items.clear()
-        self.items[token] = (subject, issued)
-
-
 def _token_subject(value: str):
     """The token's subject (a user name, or None if the payload has none); UnauthorizedError if the
-    token is forged or expired."""
+    token is forged or expired. A token is sent with every request: its HMAC is checked once per
+    process (gwc_verified_tokens: {token: (subject, issued at, unix seconds)}), its age on every use."""
     verified = current_app.extensions["gwc_verified_tokens"]
     kept = verified.get(value)
     ttl = settings().token_ttl_seconds
@@ -105,7 +91,7 @@ def _token_subject(value: str):
     except BadSignature:
         raise UnauthorizedError("令牌无效，请重新登录", {"reason": "invalid"}) from None
     name = payload.get("sub") if isinstance(payload, dict) else None
-    verified.put(value, name if isinstance(name, str) else None, int(issued.timestamp()))
+    verified.put(value, (name if isinstance(name, str) else None, int(issued.timestamp())))
     return name
 
 
@@ -122,7 +108,7 @@ def require_role(role: str) -> None:
 
 def init_auth(app: Flask, secret_key: str) -> None:
     app.extensions["gwc_tokens"] = make_serializer(secret_key, app.extensions["gwc_engine"].clock)
-    app.extensions["gwc_verified_tokens"] = _Verified()
+    app.extensions["gwc_verified_tokens"] = Bounded(8192)
     app.before_request(_authenticate)
     app.teardown_request(_release)
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select, union
 
+from ..caches import StatementCache
 from ..errors import CaseNotFoundError
 from ..store.fastsql import Read
 from ..store.tables import Case, CaseScope, HumanTask, TaskCandidateRole
@@ -55,26 +56,6 @@ def _multi_role_statement(grants):
         return None
     return Read(select(TaskCandidateRole.task_id).join(HumanTask, HumanTask.id == TaskCandidateRole.task_id)
                 .where(HumanTask.state == "open", match).distinct())
-
-
-class StatementCache:
-    """Statements built once per shape (a principal's grants, the filters given): building one and
-    computing its cache key costs more than running it on an indexed table. Values that vary by call
-    are bind parameters; what is keyed on becomes part of the SQL."""
-
-    def __init__(self, size: int = 2048):
-        self.size, self.items = size, {}
-
-    def get(self, key, build):
-        try:
-            return self.items[key]
-        except KeyError:
-            pass
-        statement = build(key)
-        if len(self.items) >= self.size:
-            self.items.clear()
-        self.items[key] = statement
-        return statement
 
 
 _MULTI_ROLE = StatementCache()

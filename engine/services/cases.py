@@ -11,9 +11,9 @@ from ..errors import (CaseNotActiveError, CaseNotFoundError, InvalidInputError, 
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import start_properties
+from ..store.fastsql import Read
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
 from .access import is_manager_of, require_visible, sees_everything, visible_case_count, visible_case_keys
-from ..store.fastsql import Read
 from .case_io import OPEN_TASKS, add_event, open_case, save_case
 from .users import load_principal
 from .views import case_view, event_view

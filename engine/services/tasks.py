@@ -4,13 +4,14 @@ from __future__ import annotations
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from SpiffWorkflow.util.task import TaskState
 
+from ..caches import StatementCache
 from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
                       TaskNotOpenError)
 from ..store.fastsql import Read
 from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .case_io import add_event, load_open_tasks, lock_case, open_case, save_case
 from .forms import validate_form
-from .access import StatementCache, candidate_clause, is_candidate, multi_role_task_ids
+from .access import candidate_clause, is_candidate, multi_role_task_ids
 from .users import Principal, load_principal
 from .views import task_view
 
@@ -36,8 +37,7 @@ def inbox(eng, user: str, *, process_id=None, role=None, assigned_to_me=False, d
             params["role"] = role
         if due_before is not None:
             params["due_before"] = due_before
-        # Without multi-group ids (an expanding IN) the page is read on the DBAPI cursor (fastsql).
-        rows = q.rows(s, params) if isinstance(q, Read) else s.execute(q, params).all()
+        rows = q.rows(s, params)
         if rows:
             total = rows[0].total
         elif offset == 0:
@@ -75,9 +75,8 @@ def _inbox_where(shape, columns=_LISTED):
 
 def _inbox_statement(shape):
     """The page with its total (a window count): one query, unless the page is empty past the end."""
-    page = (_inbox_where(shape).add_columns(func.count().over().label("total"))
-            .order_by(*SORTS[shape[-1]], HumanTask.id).limit(bindparam("limit")).offset(bindparam("offset")))
-    return page if shape[1] else Read(page)
+    return Read(_inbox_where(shape).add_columns(func.count().over().label("total"))
+                .order_by(*SORTS[shape[-1]], HumanTask.id).limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def _inbox_count(key):

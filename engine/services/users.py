@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from ..caches import Bounded
 from ..errors import InvalidInputError, NotFoundError
 from ..store.tables import Grant, User
 
@@ -159,8 +160,8 @@ class PrincipalCache:
     each time."""
 
     def __init__(self, seconds: float, clock=time.monotonic, size: int = 4096):
-        self.seconds, self.clock, self.size = seconds, clock, size
-        self._kept: dict[str, tuple[Principal, float]] = {}
+        self.seconds, self.clock = seconds, clock
+        self._kept = Bounded(size)          # {user name: (principal, read at)}
         self._lock = threading.Lock()
 
     def get(self, username: str, load) -> Principal | None:
@@ -175,9 +176,7 @@ class PrincipalCache:
             if principal is None:
                 self._kept.pop(username, None)
             else:
-                if len(self._kept) >= self.size:
-                    self._kept.clear()          # bounded; refilled by the next requests
-                self._kept[username] = (principal, now)
+                self._kept.put(username, (principal, now))
         return principal
 
     def forget(self, username: str | None = None) -> None:

@@ -6,7 +6,6 @@ locks the case row (SELECT ... FOR UPDATE) before it loads the workflow.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -14,10 +13,11 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError
+from .fastsql import dbapi_cursor
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCK_TIMEOUT_MS = 10_000
@@ -86,10 +86,8 @@ def _setup_sqlite(engine: SAEngine) -> None:
         # machinery would cost more than the BEGIN), with a failure raised as SQLAlchemy's own error:
         # "database is locked" at BEGIN IMMEDIATE is then a 409 like any lock timeout.
         statement = "BEGIN IMMEDIATE" if options.get("gwc_write", False) else "BEGIN"
-        try:
-            conn.connection.dbapi_connection.execute(statement)
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(statement, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
+        with dbapi_cursor(conn, statement) as cursor:
+            cursor.execute(statement)
 
 
 def is_lock_timeout(exc: OperationalError) -> bool:

@@ -18,11 +18,33 @@ listeners, or autoflush the session (callers flush pending ORM objects themselve
 from __future__ import annotations
 
 from collections import namedtuple
+from contextlib import contextmanager
 
 from sqlalchemy import bindparam
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
+
+
+@contextmanager
+def dbapi_cursor(connection: Connection, sql: str, parameters=()):
+    """A cursor of `connection`'s DBAPI connection, closed afterwards. A DBAPI error inside the block is
+    raised as SQLAlchemy's own (IntegrityError, OperationalError...), as if SQLAlchemy had run `sql`;
+    a connection the error shows as lost is invalidated, not returned to the pool."""
+    dialect = connection.dialect
+    dbapi_connection = connection.connection
+    cursor = dbapi_connection.cursor()
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
+    finally:
+        cursor.close()
 
 
 class _Compiled:
@@ -79,20 +101,10 @@ class Read:
         if compiled is None:
             return s.execute(self.statement, values).all()     # rows with the same attributes
         parameters = compiled.parameters(values)
-        dbapi_connection = connection.connection
-        cursor = dbapi_connection.cursor()
-        try:
+        with dbapi_cursor(connection, compiled.sql, parameters) as cursor:
             cursor.execute(compiled.sql, parameters)
             fetched = cursor.fetchall()
             processors = [t._cached_result_processor(dialect, d[1]) for t, d in zip(types, cursor.description)]
-        except dialect.loaded_dbapi.Error as exc:
-            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(compiled.sql, parameters, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost, dialect=dialect) from exc
-        finally:
-            cursor.close()
         if any(processors):
             return [row_type(*[v if p is None else p(v) for p, v in zip(processors, r)]) for r in fetched]
         return [row_type(*r) for r in fetched]
@@ -129,22 +141,9 @@ class Write:
         dialect = connection.dialect
         compiled = self._compiled(dialect)
         parameters = [compiled.parameters(v) for v in values] if many else compiled.parameters(values)
-        dbapi_connection = connection.connection
-        cursor = dbapi_connection.cursor()
-        try:
-            if many:
-                cursor.executemany(compiled.sql, parameters)
-            else:
-                cursor.execute(compiled.sql, parameters)
+        with dbapi_cursor(connection, compiled.sql, parameters) as cursor:
+            (cursor.executemany if many else cursor.execute)(compiled.sql, parameters)
             return cursor.rowcount
-        except dialect.loaded_dbapi.Error as exc:
-            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(compiled.sql, parameters, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost, dialect=dialect) from exc
-        finally:
-            cursor.close()
 
 
 def insert_row(table, prefix: str = "p_") -> Write:
