@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from engine.config import Settings
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.mimetype = "application/json; charset=utf-8"
     app.url_map.strict_slashes = False
+    app.session_interface = _NoCookieSessions()
     app.extensions["gwc_engine"] = engine
     app.extensions["gwc_settings"] = settings
     register_error_handlers(app)
@@ -40,3 +42,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     for module in (health, openapi, process_models, cases, tasks, messages, domain, records, diagrams, migrations):
         app.register_blueprint(module.bp)
     return app
+
+
+class _NoCookieSessions(SessionInterface):
+    """The API is stateless (a bearer token on every call): no request reads or writes a session
+    cookie, so none is parsed, signed or set. `flask.session` is an empty NullSession that refuses
+    writes, which is what a view touching it by mistake should meet."""
+
+    def open_session(self, app, request):
+        return None                 # Flask then uses make_null_session
+
+    def save_session(self, app, session, response):
+        return None

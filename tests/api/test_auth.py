@@ -145,3 +145,15 @@ def test_a_revoked_grant_applies_to_the_next_request(engine, deployed):
     engine.add_user("boss", "correct horse battery", [])          # grants replaced: no MANAGER any more
     assert deployed.ok("get", "/api/v1/cases", "boss")["total"] == 0
     assert _request_principal.get() is None                      # nothing stays bound after a request
+
+
+def test_the_api_keeps_no_cookie_session(api):
+    """Stateless: a bearer token on every call. No answer sets a cookie, and a cookie sent along (a
+    browser's leftover, or a forged one) neither opens the API nor breaks a call."""
+    r = login(api.client, "wang.clerk")
+    token = r.get_json()["access_token"]
+    assert "Set-Cookie" not in r.headers
+    api.client.set_cookie("session", "eyJmb3JnZWQiOnRydWV9.forged.signature")
+    assert_error(api.client.get("/api/v1/tasks"), 401, "unauthenticated")
+    r = api.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
