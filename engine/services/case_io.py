@@ -17,7 +17,7 @@ from ..jsonvalues import plain
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
-from ..store.fastsql import Write, insert_row
+from ..store.fastsql import Attach, Read, Write, insert_row
 from ..store.tables import (Case, CaseScope, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole,
                             Timer)
 from .inbox_rows import candidate_roles, new_inbox_row
@@ -28,17 +28,23 @@ def add_event(s: Session, case_id: str, at: datetime, type_: str, actor: str | N
     s.add(Event(case_id=case_id, at=at, type=type_, actor=actor, task=task, detail=detail))
 
 
-# The hot path's statements are built once (bind parameters filled per call): building a statement costs
-# more than SQLite takes to run it. The case row comes with whether it has unresolved incidents: the
-# answer after a write reads them only then.
+# The hot path's reads run on the DBAPI cursor (store/fastsql.py), their rows made ORM objects without
+# the ORM's loading machinery: the case row and its open tasks are read on every step. The case row comes
+# with whether it has unresolved incidents: the answer after a write reads them only then.
 _HAS_INCIDENTS = (select(Incident.id).where(Incident.case_id == Case.id, Incident.resolved_at.is_(None))
                   .exists().label("has_incidents"))
-_CASE = select(Case, _HAS_INCIDENTS).where(Case.id == bindparam("case_id"))
-_CASE_OF_TASK = select(Case, _HAS_INCIDENTS).where(
+_CASE = select(*Case.__table__.columns, _HAS_INCIDENTS).where(Case.id == bindparam("case_id"))
+_CASE_OF_TASK = select(*Case.__table__.columns, _HAS_INCIDENTS).where(
     Case.id == select(HumanTask.case_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery())
-_LOCKING = {statement: statement.with_for_update(of=Case) for statement in (_CASE, _CASE_OF_TASK)}
+_READ_CASE = {(statement, locking): Read(statement.with_for_update(of=Case.__table__) if locking else statement)
+              for statement in (_CASE, _CASE_OF_TASK) for locking in (False, True)}
+_ATTACH_CASE = Attach(Case)
 OPEN_TASKS = (select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open")
               .order_by(HumanTask.created_at, HumanTask.id))
+_READ_OPEN_TASKS = Read(select(*HumanTask.__table__.columns)
+                        .where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open")
+                        .order_by(HumanTask.created_at, HumanTask.id))
+_ATTACH_TASK = Attach(HumanTask)
 
 
 def lock_case(eng, s: Session, case_id: str | None = None, *, task_id: str | None = None) -> Case | None:
@@ -46,26 +52,29 @@ def lock_case(eng, s: Session, case_id: str | None = None, *, task_id: str | Non
     lock (waiting at most the connection's lock_timeout); SQLite's BEGIN IMMEDIATE holds the write lock.
     A case looked up by task id that does not exist is None; by case id, CaseNotFoundError."""
     statement, params = (_CASE, {"case_id": case_id}) if task_id is None else (_CASE_OF_TASK, {"task_id": task_id})
-    if eng.db.dialect == "postgresql":
-        statement = _LOCKING[statement]
+    read = _READ_CASE[statement, eng.db.dialect == "postgresql"]
     try:
-        found = s.execute(statement, params).one_or_none()
+        found = read.rows(s, params)
     except OperationalError as exc:
         raise ConflictError("该案件正在被其他操作处理，请稍后重试 (case is locked by another writer)") from exc
-    if found is None:
+    if not found:
         if task_id is not None:
             return None
         raise CaseNotFoundError(f"案件 {case_id} 不存在")
-    row, has_incidents = found
-    row.has_incidents = has_incidents       # plain attribute, not a column: read by case_detail
+    row = _ATTACH_CASE(s, found[0])
+    row.has_incidents = found[0].has_incidents      # plain attribute, not a column: read by case_detail
     return row
 
 
 def load_open_tasks(s: Session, case_id: str) -> dict[str, HumanTask]:
     """The case's open inbox rows, read under its lock; save_case reuses them in this unit of work."""
-    rows = {r.id: r for r in s.execute(OPEN_TASKS, {"case_id": case_id}).scalars()}
+    rows = _open_tasks(s, case_id)
     s.info.setdefault("gwc_open_tasks", {})[case_id] = rows
     return rows
+
+
+def _open_tasks(s: Session, case_id: str) -> dict[str, HumanTask]:
+    return {r.id: _ATTACH_TASK(s, r) for r in _READ_OPEN_TASKS.rows(s, {"case_id": case_id})}
 
 
 def open_case(eng, s: Session, case_id: str, row: Case | None = None) -> tuple[Case, CaseStep]:
@@ -207,8 +216,7 @@ def _sync_inbox(eng, s: Session, row: Case, step: CaseStep, snap, now, events: l
     open_rows: dict[str, HumanTask] = {}
     if not step.is_new:
         loaded = s.info.get("gwc_open_tasks", {}).pop(row.id, None)
-        open_rows = loaded if loaded is not None else {
-            r.id: r for r in s.execute(OPEN_TASKS, {"case_id": row.id}).scalars()}
+        open_rows = loaded if loaded is not None else _open_tasks(s, row.id)
         known.update(open_rows)
     # Scopes already indexed for this case: those of its task rows this unit of work has seen.
     scopes = {t.scope for t in known.values() if t.scope is not None}

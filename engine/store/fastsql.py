@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections import namedtuple
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ClauseElement
 
 
@@ -108,6 +109,35 @@ class Read:
         if any(processors):
             return [row_type(*[v if p is None else p(v) for p, v in zip(processors, r)]) for r in fetched]
         return [row_type(*r) for r in fetched]
+
+
+class Attach:
+    """ORM objects of `model` for rows a `Read` of all its table's columns gave, persistent in the session
+    as if a query had loaded them: values committed (nothing dirty), in the identity map, flushed and
+    version-checked like any loaded object. An object the session already holds is returned as it is,
+    which is what an ORM query does too. A step reads its case and open tasks this way: a Read and Attach
+    cost about 0.3 ms less per step than the ORM query of the same rows (README, "Measured")."""
+
+    def __init__(self, model):
+        mapper = inspect(model)
+        table = mapper.local_table
+        self.mapper = mapper
+        # (row field, attribute): the Read's fields are the table's column keys
+        self.fields = [(column.key, mapper.get_property_by_column(column).key) for column in table.columns]
+        self.key_fields = [column.key for column in mapper.primary_key]
+
+    def __call__(self, s: Session, row):
+        mapper = self.mapper
+        key = mapper.identity_key_from_primary_key([getattr(row, f) for f in self.key_fields])
+        held = s.identity_map.get(key)
+        if held is not None:
+            return held
+        obj = mapper.class_manager.new_instance()
+        for field, attribute in self.fields:
+            set_committed_value(obj, attribute, getattr(row, field))
+        make_transient_to_detached(obj)
+        s.add(obj)
+        return obj
 
 
 class Write:
