@@ -87,7 +87,7 @@ def _manager_scopes(p: Principal) -> list[str]:
 
 def _in_scopes(case_id, scopes: list[str]):
     """The case is listed under one of `scopes`: a probe of case_scopes' primary key."""
-    return exists().where(CaseScope.case_id == case_id, CaseScope.scope.in_(scopes))
+    return exists().where(CaseScope.case_id == case_id, _one_of(CaseScope.scope, scopes))
 
 
 def _worked(p: Principal):
@@ -115,13 +115,14 @@ def own_case_ids(p: Principal):
 # scope, then tested each case that passed the filters, once for the count and again for the page). The
 # two functions below take the managed scopes and a user's own cases apart, each driven by its own index.
 
-def visible_case_count(p: Principal, where=(), status: str | None = None):
+def visible_case_count(p: Principal, where=(), status=None):
     """SQL for how many cases `p` sees among those in `status` (None: any) matching `where` (other
     conditions on Case); not for one who `sees_everything`. The cases under the managed scopes plus the
     user's own outside them: two disjoint counts, so no set of ids is gathered to drop the cases seen both
     ways. With no other condition the scopes' cases are counted in case_scopes alone, which carries the
-    status: joining a fifth of all cases with the cases of a status took longer than the whole list."""
-    narrow = [*where, Case.status == status] if status else list(where)
+    status: joining a fifth of all cases with the cases of a status took longer than the whole list.
+    `status`: a value or a bind parameter."""
+    narrow = [*where, Case.status == status] if status is not None else list(where)
     own = own_case_ids(p).subquery()
     if narrow:
         mine, case_id = select(func.count()).select_from(Case).where(*narrow, Case.id.in_(select(own.c.id))), Case.id
@@ -135,16 +136,17 @@ def visible_case_count(p: Principal, where=(), status: str | None = None):
         managed = select(func.count()).select_from(Case).where(*narrow, _in_scopes(Case.id, scopes))
     else:
         managed = select(func.count(CaseScope.case_id.distinct()) if len(scopes) > 1 else func.count()
-                         ).where(CaseScope.scope.in_(scopes), *([CaseScope.status == status] if status else []))
+                         ).where(_one_of(CaseScope.scope, scopes),
+                                 *([CaseScope.status == status] if status is not None else []))
     return select(mine.scalar_subquery() + managed.scalar_subquery())
 
 
-def visible_case_keys(p: Principal, where=(), status: str | None = None, newest: int = 50):
+def visible_case_keys(p: Principal, where=(), status=None, newest=50):
     """SQL for (id, created_at) of the cases `p` sees in `status` (None: any) matching `where`, as many
     as a page ending `newest` cases down needs: the user's own cases whole (a planner guessing their
     number under a LIMIT may walk every case), and the managed scopes' `newest` newest, walked newest
-    first and each probed in case_scopes."""
-    narrow = [*where, Case.status == status] if status else list(where)
+    first and each probed in case_scopes. `status` and `newest`: values or bind parameters."""
+    narrow = [*where, Case.status == status] if status is not None else list(where)
     keys = select(Case.id, Case.created_at).where(*narrow, Case.id.in_(own_case_ids(p)))
     scopes = _manager_scopes(p)
     if not scopes:

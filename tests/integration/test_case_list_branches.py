@@ -75,3 +75,24 @@ def test_a_candidate_through_a_tasks_second_group_lists_its_case(engine):
         assert [c["id"] for c in engine.list_cases(user="dept", **query)[0]] == [case["id"]], query
         assert engine.list_cases(user="keeper", **query) == ([], 0), query
     assert engine.get_case(case["id"], "dept")["id"] == case["id"]
+
+
+def test_a_users_list_follows_their_grants_and_each_filter(eng, clock):
+    """The list's statements are kept per shape (whose grants, which filters): the same user with other
+    grants, or the same filter with another value, must not get an answer shaped for the earlier one."""
+    wuhou = start(eng, clock, "wang.clerk", "武侯区")
+    jinjiang = start(eng, clock, "wang.clerk", "锦江区")
+    for case in (wuhou, jinjiang):          # the district's keeper task: each case is then under its region
+        eng.complete(case["open_tasks"][0]["id"], "li.head", APPROVE)
+    eng.add_user("district", "correct horse battery", ["MANAGER@武侯区"])
+    assert [c["id"] for c in eng.list_cases(user="district")[0]] == [wuhou["id"]]
+    eng.add_user("district", "correct horse battery", ["MANAGER@锦江区"])
+    assert [c["id"] for c in eng.list_cases(user="district")[0]] == [jinjiang["id"]]
+    eng.add_user("district", "correct horse battery", ["MANAGER@锦江区", "MANAGER@武侯区"])
+    listed, total = eng.list_cases(user="district")
+    assert ([c["id"] for c in listed], total) == ([jinjiang["id"], wuhou["id"]], 2)
+    assert eng.list_cases(user="district", business_key="no such key") == ([], 0)
+    for user in ("district", None):
+        assert eng.list_cases(user=user, started_by="li.head") == ([], 0)
+        assert eng.list_cases(user=user, started_by="wang.clerk")[1] == 2
+        assert eng.list_cases(user=user, status="waiting", limit=1, offset=1)[1] == 2
