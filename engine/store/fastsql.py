@@ -48,6 +48,18 @@ def dbapi_cursor(connection: Connection, sql: str, parameters=()):
         cursor.close()
 
 
+def session_connection(s: Session) -> Connection:
+    """`s.connection()`, remembered for the session's current transaction: a step runs a dozen Reads and
+    Writes, and asking the session each time went through its transaction state machine each time. A
+    new transaction (after a commit or rollback) asks again."""
+    kept = s.info.get("gwc_connection")
+    if kept is not None and kept[0] is s.get_transaction():
+        return kept[1]
+    connection = s.connection()
+    s.info["gwc_connection"] = (s.get_transaction(), connection)
+    return connection
+
+
 class _Compiled:
     __slots__ = ("sql", "fields", "positional", "defaults")
 
@@ -87,7 +99,7 @@ class Read:
         self._by_dialect: dict[str, tuple[_Compiled, type, list]] = {}
 
     def rows(self, s: Session, values: dict) -> list:
-        connection = s.connection()
+        connection = session_connection(s)
         dialect = connection.dialect
         found = self._by_dialect.get(dialect.name)
         if found is None:
@@ -167,7 +179,7 @@ class Write:
         return self._execute(s, rows, many=True)
 
     def _execute(self, s: Session, values, many: bool) -> int:
-        connection = s.connection()             # the session's transaction (begun if it was not)
+        connection = session_connection(s)      # the session's transaction (begun if it was not)
         dialect = connection.dialect
         compiled = self._compiled(dialect)
         parameters = [compiled.parameters(v) for v in values] if many else compiled.parameters(values)
