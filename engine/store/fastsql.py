@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql import ClauseElement
 
 
@@ -145,8 +145,9 @@ class Attach:
         if held is not None:
             return held
         obj = mapper.class_manager.new_instance()
-        for field, attribute in self.fields:
-            set_committed_value(obj, attribute, getattr(row, field))
+        # Straight into the instance's dict, as the ORM's own loading does; make_transient_to_detached
+        # then commits every value (no history: nothing dirty) and gives the object its identity key.
+        instance_dict(obj).update([(attribute, getattr(row, field)) for field, attribute in self.fields])
         make_transient_to_detached(obj)
         s.add(obj)
         return obj

@@ -6,9 +6,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.exc import IntegrityError
 
-from engine.store.fastsql import Read, Write, insert_row
+from sqlalchemy import inspect
+
+from engine.errors import ConflictError
+from engine.store.fastsql import Attach, Read, Write, insert_row
 from engine.store.tables import Case, Event, ProcessVersion
 from tests.helpers import USERS, with_loan_approval
 
@@ -92,3 +96,37 @@ def test_a_read_gives_named_rows_converted_as_sqlalchemy_would(engine, version_i
         assert rows[0].data == {"申请人": "王", "items": [1, 2]}
         assert newest.rows(s, {"who": "nobody"}) == []
         assert [r.id for r in several.rows(s, {})] == ["c0", "c2"]
+
+
+READ_CASE = Read(select(*Case.__table__.columns).where(Case.id == bindparam("case_id")))
+ATTACH_CASE = Attach(Case)
+BUMP = Write(update(Case.__table__).where(Case.__table__.c.id == bindparam("b_id"))
+             .values(revision=Case.__table__.c.revision + 1))
+
+
+def test_an_attached_row_is_a_loaded_object(engine, version_id):
+    """Attach makes a Read's row what an ORM query would have given: persistent, nothing changed, the
+    session's one object for that row; a change to it is written on flush, checked against the
+    revision it was read at."""
+    at = datetime(2026, 11, 27, 9, 30, tzinfo=CST)
+    with engine.db.unit_of_work() as s:
+        INSERT_CASE.run(s, case_values("c1", at, version_id))
+    with engine.db.unit_of_work() as s:
+        case = ATTACH_CASE(s, READ_CASE.rows(s, {"case_id": "c1"})[0])
+        state = inspect(case)
+        assert state.persistent and not state.modified and case not in s.dirty
+        assert case.created_at == at and case.data == {"申请人": "王", "items": [1, 2]}
+        assert s.get(Case, "c1") is case                                # no second object, no query
+        assert ATTACH_CASE(s, READ_CASE.rows(s, {"case_id": "c1"})[0]) is case
+        case.business_key = "BK-1"
+        assert state.attrs.business_key.history.deleted == [None]     # the read value is the committed one
+    with engine.db.unit_of_work(write=False) as s:
+        stored = s.get(Case, "c1")
+        assert (stored.business_key, stored.revision) == ("BK-1", 2)  # revision: Case's version counter
+    with pytest.raises((StaleDataError, ConflictError)):
+        with engine.db.unit_of_work() as s:
+            stale = ATTACH_CASE(s, READ_CASE.rows(s, {"case_id": "c1"})[0])
+            BUMP.run(s, {"b_id": "c1"})                                 # another writer, unseen by the ORM
+            stale.status = "cancelled"                                  # read at revision 2, now 3
+    with engine.db.unit_of_work(write=False) as s:
+        assert s.get(Case, "c1").status == "waiting"
