@@ -5,12 +5,12 @@ import uuid
 
 from sqlalchemy import bindparam, func, select
 
+from ..caches import StatementCache
 from ..errors import (CaseNotActiveError, CaseNotFoundError, InvalidInputError, NotCandidateError,
                       PermissionDeniedError, ProcessNotFoundError)
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import start_properties
-from ..caches import StatementCache
 from ..store.fastsql import Read
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
 from .access import is_manager_of, require_visible, sees_everything, visible_case_count, visible_case_keys
@@ -128,6 +128,9 @@ _FILTERS = {"created_from": lambda v: Case.created_at >= v, "created_to": lambda
             "started_by": lambda v: Case.started_by == v,
             "overdue": lambda now: Case.id.in_(select(HumanTask.case_id).where(HumanTask.state == "open",
                                                                                 HumanTask.due_at < now))}
+_FILTER_TYPES = {"created_from": Case.created_at.type, "created_to": Case.created_at.type,
+                 "process_id": Case.process_id.type, "business_key": Case.business_key.type,
+                 "started_by": Case.started_by.type, "overdue": HumanTask.due_at.type}
 _LISTS = StatementCache()
 
 
@@ -176,10 +179,6 @@ def _list_statements(shape) -> tuple[Read, Read]:
               .order_by(*newest))
     return Read(listed), Read(select(count.scalar_subquery().label("total")))
 
-
-_FILTER_TYPES = {"created_from": Case.created_at.type, "created_to": Case.created_at.type,
-                 "process_id": Case.process_id.type, "business_key": Case.business_key.type,
-                 "started_by": Case.started_by.type, "overdue": HumanTask.due_at.type}
 
 
 def cancel_case(eng, case_id: str, user: str, reason: str | None = None) -> dict:
