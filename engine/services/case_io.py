@@ -39,8 +39,6 @@ _CASE_OF_TASK = select(*Case.__table__.columns, _HAS_INCIDENTS).where(
 _READ_CASE = {(statement, locking): Read(statement.with_for_update(of=Case.__table__) if locking else statement)
               for statement in (_CASE, _CASE_OF_TASK) for locking in (False, True)}
 _ATTACH_CASE = Attach(Case)
-OPEN_TASKS = (select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open")
-              .order_by(HumanTask.created_at, HumanTask.id))
 _READ_OPEN_TASKS = Read(select(*HumanTask.__table__.columns)
                         .where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "open")
                         .order_by(HumanTask.created_at, HumanTask.id))
@@ -73,8 +71,13 @@ def load_open_tasks(s: Session, case_id: str) -> dict[str, HumanTask]:
     return rows
 
 
+def open_task_rows(s: Session, case_id: str) -> list:
+    """The case's open inbox rows, oldest first, as read-only rows (for an answer)."""
+    return _READ_OPEN_TASKS.rows(s, {"case_id": case_id})
+
+
 def _open_tasks(s: Session, case_id: str) -> dict[str, HumanTask]:
-    return {r.id: _ATTACH_TASK(s, r) for r in _READ_OPEN_TASKS.rows(s, {"case_id": case_id})}
+    return {r.id: _ATTACH_TASK(s, r) for r in open_task_rows(s, case_id)}
 
 
 def open_case(eng, s: Session, case_id: str, row: Case | None = None) -> tuple[Case, CaseStep]:

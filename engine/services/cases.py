@@ -14,7 +14,7 @@ from ..runtime.snapshot import start_properties
 from ..store.fastsql import Read
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
 from .access import is_manager_of, require_visible, sees_everything, visible_case_count, visible_case_keys
-from .case_io import OPEN_TASKS, add_event, open_case, save_case
+from .case_io import add_event, open_case, open_task_rows, save_case
 from .users import Principal, load_principal
 from .views import case_view, event_view
 
@@ -238,6 +238,6 @@ def _case_detail(s, case: Case, open_tasks: list[HumanTask] | None = None) -> di
     """The case with its open tasks (read, unless the caller has them: save_case returns them) and
     unresolved incidents."""
     if open_tasks is None:
-        open_tasks = list(s.execute(OPEN_TASKS, {"case_id": case.id}).scalars())
+        open_tasks = open_task_rows(s, case.id)
     incidents = [] if case.has_incidents is False else list(s.execute(_UNRESOLVED, {"case_id": case.id}).scalars())
     return case_view(case, open_tasks, incidents)
