@@ -22,6 +22,8 @@ from .fastsql import dbapi_cursor
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCK_TIMEOUT_MS = 10_000
 IDLE_PING_SECONDS = 5.0
+POOL_SIZE = 16
+POOL_OVERFLOW = 16
 
 
 def make_db_engine(url: str, echo: bool = False, lock_timeout_ms: int | None = None) -> SAEngine:
@@ -36,7 +38,7 @@ def make_db_engine(url: str, echo: bool = False, lock_timeout_ms: int | None = N
         # connect_timeout: a health check against an unreachable host must answer, not hang
         # lock_timeout: no statement waits more than 10 s for a row another writer holds (the writer then
         # gets a 409 "busy, retry", see unit_of_work), set once per connection rather than per transaction.
-        engine = create_engine(url, echo=echo,
+        engine = create_engine(url, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
                                connect_args={"connect_timeout": 5, "options": f"-c lock_timeout={lock_timeout_ms}"})
         _ping_when_idle(engine)
     return engine
