@@ -33,31 +33,46 @@ def dbapi_cursor(connection: Connection, sql: str, parameters=()):
     """A cursor of `connection`'s DBAPI connection, closed afterwards. A DBAPI error inside the block is
     raised as SQLAlchemy's own (IntegrityError, OperationalError...), as if SQLAlchemy had run `sql`;
     a connection the error shows as lost is invalidated, not returned to the pool."""
-    dialect = connection.dialect
-    dbapi_connection = connection.connection
-    cursor = dbapi_connection.cursor()
+    cursor = connection.connection.cursor()
     try:
         yield cursor
-    except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
-        if lost:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost, dialect=dialect) from exc
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise_as_sqlalchemy(connection, cursor, sql, parameters, exc)
     finally:
         cursor.close()
+
+
+def _raise_as_sqlalchemy(connection: Connection, cursor, sql: str, parameters, exc: Exception):
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(exc, connection.connection, cursor)
+    if lost:
+        connection.invalidate(exc)
+    raise DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error,
+                              connection_invalidated=lost, dialect=dialect) from exc
 
 
 def session_connection(s: Session) -> Connection:
     """`s.connection()`, remembered for the session's current transaction: a step runs a dozen Reads and
     Writes, and asking the session each time went through its transaction state machine each time. A
     new transaction (after a commit or rollback) asks again."""
+    return _session_cursor(s)[0]
+
+
+def _session_cursor(s: Session) -> tuple:
+    """(connection, DBAPI cursor), both kept for the session's current transaction. One cursor serves
+    every Read and Write of the transaction, one after the other (each fetches all its rows before the
+    next runs): opening and closing one per statement was a measurable part of a step on PostgreSQL."""
     kept = s.info.get("gwc_connection")
     if kept is not None and kept[0] is s.get_transaction():
-        return kept[1]
+        return kept[1], kept[2]
     connection = s.connection()
-    s.info["gwc_connection"] = (s.get_transaction(), connection)
-    return connection
+    cursor = connection.connection.cursor()
+    s.info["gwc_connection"] = (s.get_transaction(), connection, cursor)
+    return connection, cursor
+
+
+# The most bind parameters one multi-row INSERT carries: SQLite's historical limit per statement.
+MULTI_ROW_BINDS = 999
 
 
 class _Compiled:
@@ -99,7 +114,7 @@ class Read:
         self._by_dialect: dict[str, tuple[_Compiled, type, list]] = {}
 
     def rows(self, s: Session, values: dict) -> list:
-        connection = session_connection(s)
+        connection, cursor = _session_cursor(s)
         dialect = connection.dialect
         found = self._by_dialect.get(dialect.name)
         if found is None:
@@ -109,16 +124,21 @@ class Read:
                 compiled = None
             columns = self.statement.selected_columns
             row_type = namedtuple("Row", [c.key for c in columns], rename=True)
-            found = self._by_dialect[dialect.name] = (compiled, row_type, [c.type for c in columns])
-        compiled, row_type, types = found
+            # the result processors, known after the first run (they depend on the driver's type codes)
+            found = self._by_dialect[dialect.name] = [compiled, row_type, [c.type for c in columns], None]
+        compiled, row_type, types, processors = found
         if compiled is None:
             return s.execute(self.statement, values).all()     # rows with the same attributes
         parameters = compiled.parameters(values)
-        with dbapi_cursor(connection, compiled.sql, parameters) as cursor:
+        try:
             cursor.execute(compiled.sql, parameters)
             fetched = cursor.fetchall()
-            processors = [t._cached_result_processor(dialect, d[1]) for t, d in zip(types, cursor.description)]
-        if any(processors):
+            if processors is None:
+                processors = [t._cached_result_processor(dialect, d[1]) for t, d in zip(types, cursor.description)]
+                found[3] = processors = processors if any(processors) else ()
+        except dialect.loaded_dbapi.Error as exc:
+            _raise_as_sqlalchemy(connection, cursor, compiled.sql, parameters, exc)
+        if processors:
             return [row_type(*[v if p is None else p(v) for p, v in zip(processors, r)]) for r in fetched]
         return [row_type(*r) for r in fetched]
 
@@ -180,16 +200,60 @@ class Write:
         return self._execute(s, rows, many=True)
 
     def _execute(self, s: Session, values, many: bool) -> int:
-        connection = session_connection(s)      # the session's transaction (begun if it was not)
+        connection, cursor = _session_cursor(s)      # the session's transaction (begun if it was not)
         dialect = connection.dialect
         compiled = self._compiled(dialect)
         parameters = [compiled.parameters(v) for v in values] if many else compiled.parameters(values)
-        with dbapi_cursor(connection, compiled.sql, parameters) as cursor:
-            (cursor.executemany if many else cursor.execute)(compiled.sql, parameters)
-            return cursor.rowcount
+        return _run(connection, cursor, compiled.sql, parameters, many)
+
+
+def _run(connection: Connection, cursor, sql: str, parameters, many: bool = False) -> int:
+    try:
+        (cursor.executemany if many else cursor.execute)(sql, parameters)
+        return cursor.rowcount
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise_as_sqlalchemy(connection, cursor, sql, parameters, exc)
+
+
+class _InsertRows(Write):
+    """INSERT of whole rows into one table. Several rows go as one multi-row INSERT (VALUES (...), (...)),
+    compiled once per dialect and row count, in chunks of at most MULTI_ROW_BINDS parameters: psycopg's
+    executemany runs a pipeline of its own, which cost more than the rows for the two to five rows a step
+    writes at once."""
+
+    def __init__(self, table, columns, prefix: str):
+        self.table, self.columns, self.prefix = table, columns, prefix
+        super().__init__(self._statement([""]), prefix)
+        self._multi: dict[tuple[str, int], _Compiled] = {}
+        self.chunk = max(1, MULTI_ROW_BINDS // len(columns))
+
+    def _statement(self, suffixes):
+        rows = [{c.name: bindparam(f"{self.prefix}{c.key}{suffix}", type_=c.type) for c in self.columns}
+                for suffix in suffixes]
+        return self.table.insert().values(rows if len(rows) > 1 else rows[0])
+
+    def run_many(self, s: Session, rows: list[dict]) -> int:
+        if len(rows) <= 1:
+            return super().run_many(s, rows)
+        connection, cursor = _session_cursor(s)
+        written = 0
+        for start in range(0, len(rows), self.chunk):
+            chunk = rows[start:start + self.chunk]
+            if len(chunk) == 1:
+                written += self.run(s, chunk[0])
+                continue
+            key = (connection.dialect.name, len(chunk))
+            compiled = self._multi.get(key)
+            if compiled is None:
+                compiled = self._multi[key] = _Compiled(
+                    self._statement([f"__{i}" for i in range(len(chunk))]), connection.dialect, self.prefix)
+            values = {f"{name}__{i}": value for i, row in enumerate(chunk) for name, value in row.items()}
+            written += _run(connection, cursor, compiled.sql, compiled.parameters(values))
+        return written
 
 
 def insert_row(table, prefix: str = "p_") -> Write:
-    """INSERT of every column of `table` but an autoincrement primary key; values keyed by column key."""
+    """INSERT of every column of `table` but an autoincrement primary key; values keyed by column key.
+    `run_many` writes several rows in one statement."""
     columns = [c for c in table.columns if c is not table.autoincrement_column]
-    return Write(table.insert().values({c.name: bindparam(prefix + c.key, type_=c.type) for c in columns}), prefix)
+    return _InsertRows(table, columns, prefix)

@@ -130,3 +130,34 @@ def test_an_attached_row_is_a_loaded_object(engine, version_id):
             stale.status = "cancelled"                                  # read at revision 2, now 3
     with engine.db.unit_of_work(write=False) as s:
         assert s.get(Case, "c1").status == "waiting"
+
+
+def test_many_rows_go_in_chunks_and_all_arrive(engine, version_id, monkeypatch):
+    """Several rows are one multi-row INSERT per chunk; a chunk boundary, a last chunk of one row and a
+    second row count of the same statement (compiled again) each write every row, once, converted."""
+    monkeypatch.setattr("engine.store.fastsql.MULTI_ROW_BINDS", 13)      # events have 6 columns: 2 rows a chunk
+    insert_events = insert_row(Event.__table__)
+    at = datetime(2026, 11, 27, 9, 30, tzinfo=CST)
+    with engine.db.unit_of_work() as s:
+        INSERT_CASE.run(s, case_values("c1", at, version_id))
+        rows = [{"case_id": "c1", "at": at + timedelta(seconds=i), "type": "note", "actor": "王", "task": None,
+                 "detail": {"n": i, "备注": "第" + str(i)}} for i in range(5)]
+        assert insert_events.run_many(s, rows) == 5
+        assert insert_events.run_many(s, rows[:3]) == 3
+    with engine.db.unit_of_work(write=False) as s:
+        events = s.execute(select(Event).where(Event.case_id == "c1").order_by(Event.id)).scalars().all()
+    assert [(e.detail["n"], e.at) for e in events] == [(i, at + timedelta(seconds=i)) for i in (0, 1, 2, 3, 4, 0, 1, 2)]
+    assert events[3].detail == {"n": 3, "备注": "第3"} and events[3].actor == "王"
+
+
+def test_a_failed_multi_row_insert_writes_none_of_its_rows(engine, version_id):
+    at = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    with pytest.raises(IntegrityError):
+        with engine.db.unit_of_work() as s:
+            INSERT_CASE.run_many(s, [case_values("c1", at, version_id), case_values("c2", at, version_id),
+                                     case_values("c1", at, version_id)])
+    with engine.db.unit_of_work() as s:                        # nothing kept; the connection is usable
+        assert s.scalars(select(Case.id).where(Case.id.like("c_"))).all() == []
+        INSERT_CASE.run_many(s, [case_values("c1", at, version_id), case_values("c2", at, version_id)])
+    with engine.db.unit_of_work(write=False) as s:
+        assert s.scalars(select(Case.id).where(Case.id.like("c_")).order_by(Case.id)).all() == ["c1", "c2"]
