@@ -22,6 +22,10 @@ from .fastsql import dbapi_cursor
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCK_TIMEOUT_MS = 10_000
 IDLE_PING_SECONDS = 5.0
+# PostgreSQL connections a server process keeps open: its request threads (8 by default, `--threads`)
+# and its embedded runner's each hold one during a unit of work. With SQLAlchemy's default of 5, the 6th
+# to 8th busy thread opened a connection and closed it again on every request. Past 16, up to 16 more are
+# opened as needed and closed on return.
 POOL_SIZE = 16
 POOL_OVERFLOW = 16
 
