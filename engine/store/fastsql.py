@@ -51,17 +51,12 @@ def _raise_as_sqlalchemy(connection: Connection, cursor, sql: str, parameters, e
                               connection_invalidated=lost, dialect=dialect) from exc
 
 
-def session_connection(s: Session) -> Connection:
-    """`s.connection()`, remembered for the session's current transaction: a step runs a dozen Reads and
-    Writes, and asking the session each time went through its transaction state machine each time. A
-    new transaction (after a commit or rollback) asks again."""
-    return _session_cursor(s)[0]
-
-
 def _session_cursor(s: Session) -> tuple:
-    """(connection, DBAPI cursor), both kept for the session's current transaction. One cursor serves
-    every Read and Write of the transaction, one after the other (each fetches all its rows before the
-    next runs): opening and closing one per statement was a measurable part of a step on PostgreSQL."""
+    """(`s.connection()`, a DBAPI cursor of it), both kept for the session's current transaction; a new
+    transaction (after a commit or rollback) asks again. A step runs a dozen Reads and Writes: asking the
+    session each time went through its transaction state machine each time, and opening and closing a
+    cursor per statement was a measurable part of a step on PostgreSQL. The one cursor serves them one
+    after the other (each fetches all its rows before the next runs)."""
     kept = s.info.get("gwc_connection")
     if kept is not None and kept[0] is s.get_transaction():
         return kept[1], kept[2]
@@ -111,7 +106,8 @@ class Read:
 
     def __init__(self, statement: ClauseElement):
         self.statement = statement
-        self._by_dialect: dict[str, tuple[_Compiled, type, list]] = {}
+        # dialect name -> [compiled (None: run by SQLAlchemy), row type, column types, result processors]
+        self._by_dialect: dict[str, list] = {}
 
     def rows(self, s: Session, values: dict) -> list:
         connection, cursor = _session_cursor(s)
