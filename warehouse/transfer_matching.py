@@ -5,6 +5,11 @@ matches across the main warehouse, the other branches and, if the rules allow, p
 Ranking [A]: condition grade (A first), then travel time to the applicant's warehouse, then the longest
 idle first (the asset that became AVAILABLE earliest; an asset with no such history has been idle
 since before the platform's records and counts as the longest idle), then asset id.
+
+An asset this request held before and let go (its holder refused, or the center chose 另行匹配 after the
+consultation timed out) is not offered again: it is listed apart as `declined`, with when it was let go,
+so that the center sees why it is missing. The center may still name it explicitly (`plan_transfer`):
+the holder is then consulted again.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from engine.errors import InvalidInputError
 
 from .access import money
 from .catalogue import held_qty_subquery, travel_minutes
-from .tables import Asset, AssetHistory, Region, Warehouse
+from .tables import Asset, AssetHistory, Region, Reservation, Warehouse
 from .transfers import DEFAULT_TRANSFER_RULES, TransferRules, region_of, request_of, unit_of, warehouse_of_region
 
 SCOPES = ("LOCAL", "REMOTE")
@@ -67,6 +72,9 @@ def candidates(session: Session, *, request_no: str, scope: str = "REMOTE", limi
         stmt = stmt.where(Asset.category_code == request.category_code)
     if request.keyword:
         stmt = stmt.where(func.lower(Asset.name).contains(request.keyword.strip().lower(), autoescape=True))
+    declined = _declined(session, request.case_id)
+    if declined:
+        stmt = stmt.where(Asset.id.not_in(list(declined)))
     if scope == "LOCAL":
         stmt = stmt.where(Warehouse.id == (own.id if own else None))
     else:
@@ -89,4 +97,16 @@ def candidates(session: Session, *, request_no: str, scope: str = "REMOTE", limi
               "idleSince": since.isoformat() if since else None}
              for i, (a, wh, region, free_qty, minutes, since) in enumerate(found[:limit])]
     return {"items": items, "count": len(found), "scope": scope,
-            "applicantWarehouse": own.id if own else None}
+            "applicantWarehouse": own.id if own else None,
+            "declined": [{"assetId": asset_id, "releasedAt": at.isoformat() if at else None}
+                         for asset_id, at in declined.items()]}
+
+
+def _declined(session: Session, case_id: str | None) -> dict[str, datetime | None]:
+    """{asset id: when it was let go} for the assets this request's case held and released, in that order."""
+    if case_id is None:
+        return {}
+    rows = session.execute(select(Reservation.asset_id, func.max(Reservation.ended_at))
+                           .where(Reservation.case_id == case_id, Reservation.state == "RELEASED")
+                           .group_by(Reservation.asset_id).order_by(func.max(Reservation.ended_at), Reservation.asset_id))
+    return {asset_id: at for asset_id, at in rows}

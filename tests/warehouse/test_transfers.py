@@ -88,6 +88,23 @@ def test_candidates_need_the_whole_quantity_free_and_a_known_scope(demo, call):
         call("transfer_candidates", request_no=r["request_no"], scope="EVERYWHERE")
 
 
+def test_an_asset_let_go_for_this_request_is_not_offered_again(demo, call, clock):
+    """The holder refused A012 (or the center chose 另行匹配): the next matching round offers the rest and
+    says that A012 was let go; another request still sees it, and the center may still name it."""
+    r = open_request(call, unit="U08", item="投影仪", category="C04", keyword=None)
+    call("plan_transfer", request_no=r["request_no"], asset_id="A012")
+    call("release_transfer_match", request_no=r["request_no"])
+    remote = call("transfer_candidates", request_no=r["request_no"], scope="REMOTE")
+    assert [i["assetId"] for i in remote["items"]] == ["A013", "A027", "A014", "A015"]
+    assert remote["count"] == 4
+    assert remote["declined"] == [{"assetId": "A012", "releasedAt": clock.now().isoformat()}]
+    other = open_request(call, unit="U08", item="投影仪", category="C04", keyword=None, case_id="case-2")
+    again = call("transfer_candidates", case_id="case-2", request_no=other["request_no"], scope="REMOTE")
+    assert "A012" in [i["assetId"] for i in again["items"]] and again["declined"] == []
+    plan = call("plan_transfer", request_no=r["request_no"], asset_id="A012", key="named-again")
+    assert plan["holder_level"] == "MAIN"
+
+
 # ------------------------------------------------------------------------------------------ plan
 def test_plan_holds_the_asset_and_says_who_must_approve(demo, call, engine):
     r = open_request(call)
