@@ -7,6 +7,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..caches import StatementCache
 from ..errors import (InvalidInputError, PermissionDeniedError, TaskClaimedError, TaskNotFoundError,
                       TaskNotOpenError)
+from ..jsonvalues import plain
 from ..store.fastsql import Read
 from ..store.tables import Case, HumanTask, TaskCandidateRole
 from .case_io import add_event, load_open_tasks, lock_case, open_case, save_case
@@ -182,7 +183,11 @@ def complete(eng, task_id: str, user: str, data: dict | None) -> dict:
             step.log.completed_tasks[task_id] = user
             task.run()
 
-        step.log.events.append(("task_completed", row.element_id, {"task_id": task_id, "fields": sorted(data)}))
+        # The submitted values go into the log as well as the workflow: the log is the record of who decided
+        # what. Case data can lose them later (a terminate end drops a parallel branch's results, a later
+        # task overwrites a field); the log keeps them.
+        step.log.events.append(("task_completed", row.element_id,
+                                {"task_id": task_id, "fields": sorted(data), "data": plain(data, default=str)}))
         step.run(submit)
         open_tasks = save_case(eng, s, case, step, user)      # closes `row` as completed by `user`
         from .cases import _case_detail

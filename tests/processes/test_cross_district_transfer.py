@@ -96,6 +96,13 @@ SCENARIOS = {   # name: (starter, start data, steps)
         ("zhao.center", "center_match", None, match("A018")),
         ("jy.head", "approve_unit_head", "U10", {"approval_decision": "REJECT", "approval_comment": "暂缓配置"}),
         ("jy.clerk", "offer_loan", "U10", {"convert_to_loan": False})]),
+    "release_side_approved_then_receiving_side_rejects": ("lqy.clerk", PUMP, [
+        ("at", MON), ("wu.lqy", "local_search", "龙泉驿区", NONE_HERE),
+        ("zhao.center", "center_match", None, match("A022")),
+        ("chen.leader", "approve_city_agency", None, {"approval_decision": "APPROVE",
+                                                      "approval_comment": "同意调出主仓柴油发电机组"}),
+        ("lqy.head", "approve_unit_head", "U08", {"approval_decision": "REJECT", "approval_comment": "本单位暂不需要"}),
+        ("lqy.clerk", "offer_loan", "U08", {"convert_to_loan": False})]),
     "loan_offer_expires": ("jy.clerk", S2, [
         ("at", MON), ("jy.keeper", "local_search", "简阳市", NONE_HERE),
         ("zhao.center", "center_match", None, match("A018")),
@@ -261,6 +268,20 @@ def test_a_rejection_on_one_side_withdraws_the_other_sides_tasks(eng, clock):
     assert _asset(eng, "A018") == ("AVAILABLE", 1)
     request = title_transfers.transfer_requests(eng.db, unit="U10")[0]
     assert (request["reason"], request["rejected_by"]) == ("暂缓配置", "调入方：简阳市卫生健康局负责人审核")
+
+
+def test_the_side_that_approved_keeps_its_record_when_the_other_side_rejects(eng, clock):
+    """The receiving side's rejection ends the approvals with a terminate end, which drops the releasing
+    side's results from the case data; the case's log still says who approved, and with what comment."""
+    _, data, _, case = run(eng, clock, "release_side_approved_then_receiving_side_rejects")
+    assert data["release_result"]["trail"] == []            # chen.leader's approval is not in the case data
+    done = {e["task"]: e for e in eng.case_events(case["id"]) if e["type"] == "task_completed"}
+    approved = done["approve_city_agency"]
+    assert approved["actor"] == "chen.leader"
+    assert approved["detail"]["data"] == {"approval_decision": "APPROVE", "approval_comment": "同意调出主仓柴油发电机组"}
+    assert done["approve_unit_head"]["detail"]["data"]["approval_comment"] == "本单位暂不需要"
+    request = title_transfers.transfer_requests(eng.db, unit="U08")[0]
+    assert (request["status"], request["reason"]) == ("REJECTED", "本单位暂不需要")
 
 
 def test_an_unanswered_loan_offer_closes_after_ten_working_days(eng, clock):
