@@ -110,8 +110,8 @@ def _properties(doc: Doc, code: CodeChecker) -> list[Problem]:
             if not name or value is None:
                 problems.append(doc.problem(prop, f"{_owner(owner)} 的扩展属性缺少 name 或 value "
                                                   f"(property without name or value)"))
-            elif name == "scope":
-                problems += code.expression(doc.name, prop, value, f"{_owner(owner)} 的 scope 属性", in_text=False)
+            elif name in ("scope", "scopeAfterStart"):
+                problems += code.expression(doc.name, prop, value, f"{_owner(owner)} 的 {name} 属性", in_text=False)
             elif name == "dueIn":
                 error = iso_error(value.strip(), "dueIn")
                 if error:

@@ -131,7 +131,8 @@ def waiting_kinds(workflow) -> tuple[bool, bool]:
 
 
 def start_properties(spec) -> dict:
-    """Extension properties of the process's none start event (`scope`, `initiator`), {} if none."""
+    """Extension properties of the process's none start event (`scope`, `scopeAfterStart`, `initiator`),
+    {} if none."""
     from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
     from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
     for ts in spec.task_specs.values():

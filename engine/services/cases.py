@@ -48,7 +48,9 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         if version.start_role and not principal.has_role(version.start_role) and not principal.is_admin:
             raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}")
         _check_start_scope(eng, s, version, data or {}, principal)
-        return start_in_session(eng, s, version, data, user, business_key, _message)
+        started = start_in_session(eng, s, version, data, user, business_key, _message)
+        _check_scope_after_start(eng, s, version, started, principal)
+        return started
 
 
 def _check_start_scope(eng, s, version: ProcessVersion, data: dict, principal) -> None:
@@ -62,6 +64,27 @@ def _check_start_scope(eng, s, version: ProcessVersion, data: dict, principal) -
     except Exception as exc:   # noqa: BLE001 - the start data lacks what the scope needs
         raise InvalidInputError(f"启动数据无法确定办理范围（{expression}）：{exc}", {"scope": expression}) from None
     if not principal.holds(version.start_role, None if scope is None else str(scope)):
+        raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}@{scope}")
+
+
+def _check_scope_after_start(eng, s, version: ProcessVersion, started: dict, principal) -> None:
+    """The start event's `scopeAfterStart` property: whose case it is, known only once the case has run
+    to its first wait state (a repair request names a vehicle; its first service task finds the vehicle's
+    unit). The starter must hold the start role in that scope, or the start is refused and, raised inside
+    the start's unit of work, nothing of it is kept. A case that already ended there (it refused its own
+    start data) holds no work for anyone and is not checked; a running one whose data gives no scope is
+    refused (failing closed)."""
+    expression = start_properties(eng.specs.get(s, version.id)[0]).get("scopeAfterStart")
+    if not expression or not version.start_role or principal.is_admin or started["status"] in ("completed",
+                                                                                               "cancelled"):
+        return
+    try:
+        scope = eng.environment.evaluate(expression, dict(started["data"] or {}))
+    except Exception as exc:   # noqa: BLE001 - the case's data lacks what the scope needs
+        raise InvalidInputError(f"案件数据无法确定发起范围（{expression}）：{exc}", {"scopeAfterStart": expression}) from None
+    if scope is None:
+        raise InvalidInputError(f"案件数据无法确定发起范围（{expression} 为空）", {"scopeAfterStart": expression})
+    if not principal.holds(version.start_role, str(scope)):
         raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}@{scope}")
 
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import FrozenClock
 from engine.deploy_files import collect_files
-from engine.errors import TaskNotFoundError
+from engine.errors import NotCandidateError, TaskNotFoundError
 from engine.models.validate import validate_bundle
 from engine.runtime.operators import OperatorRegistry
 from engine.runtime.runner import CaseStep
@@ -369,6 +369,26 @@ def test_tasks_reach_only_their_unit_city_and_shop(desks):
     stored.complete("yang.head", "approve_unit_head", SIGN)
     assert eng.inbox("s01") == ([], 0)
     assert [t["scope"] for t in eng.inbox("s04")[0]] == ["S04"]
+
+
+def test_a_fleet_manager_opens_repairs_for_the_own_units_vehicles_only(desks):
+    """V02 belongs to U03: ji.fleet (FLEET_MANAGER@U01) is refused and nothing of the attempt is kept (no
+    case, no repair row, nothing in anyone's inbox); luo.fleet (U03) may, and an unknown vehicle still ends
+    with its reason for whoever asked."""
+    from warehouse import vehicle_repairs
+    _, stored = desks
+    eng = stored.engine
+    before = eng.list_cases()[1]
+    with pytest.raises(NotCandidateError, match="FLEET_MANAGER@U03"):
+        eng.start_case("vehicle_repair", repair_request(), "ji.fleet")
+    assert eng.list_cases()[1] == before
+    assert vehicle_repairs.repairs(eng.db, vehicle="V02") == []
+    assert eng.inbox("luo.fleet") == ([], 0) and eng.inbox("ji.fleet") == ([], 0)
+    case = eng.start_case("vehicle_repair", repair_request(), "luo.fleet")
+    assert [t["name"] for t in case["open_tasks"]] == ["collect_quotes"]
+    assert [r["unit"] for r in vehicle_repairs.repairs(eng.db, vehicle="V02")] == ["U03"]
+    unknown = eng.start_case("vehicle_repair", repair_request(vehicle="川A·00000"), "ji.fleet")
+    assert unknown["status"] == "completed" and unknown["data"]["refusal"]["code"] == "VEHICLE_UNKNOWN"
 
 
 # ------------------------------------------------------------------------------------------------ invoices

@@ -99,6 +99,11 @@ def test_scope_and_due_in_properties():
     problems = check(xml)
     assert the(problems, "task", "scope").line == line_of(xml, 'name="scope"')
     assert the(problems, "task", "dueIn", "PT30M").line == line_of(xml, 'name="dueIn"')
+    after = model('<bpmn:userTask id="task"><bpmn:extensionElements><spiffworkflow:properties>\n'
+                  '<spiffworkflow:property name="scopeAfterStart" value="repair[unit" />\n'
+                  '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>\n'
+                  '<bpmn:sequenceFlow id="f_end" sourceRef="task" targetRef="end" />\n<bpmn:endEvent id="end" />')
+    assert the(check(after), "task", "scopeAfterStart").line == line_of(after, 'name="scopeAfterStart"')
 
 
 def test_service_tasks_name_a_registered_operator():
