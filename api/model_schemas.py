@@ -37,6 +37,7 @@ class ProcessModelSchema(StrictSchema):
     deployed_by = fields.String(allow_none=True)
     roles = fields.List(fields.String(), metadata={"description": "流程用到的角色（泳道名）"})
     start_role = fields.String(allow_none=True)
+    start_form = fields.Raw(allow_none=True, metadata={"description": "发起时填写的表单 (JSON Schema)；无：不检查发起数据"})
     files = fields.List(fields.Nested(ModelFileSchema))
     versions = fields.List(fields.Nested(VersionSchema))
 

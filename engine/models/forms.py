@@ -1,4 +1,5 @@
-"""Forms: JSON Schema files named by user tasks (formJsonSchemaFilename, formUiSchemaFilename)."""
+"""Forms: JSON Schema files named by user tasks and start events (formJsonSchemaFilename,
+formUiSchemaFilename). A start event's form checks the data a case is started with."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
 from .bundle import Bundle
-from .lanes import HUMAN_TASKS
+from .lanes import HUMAN_TASKS, none_start_events
 from .ns import q
 from .problems import Problem
 from .properties import element_properties, property_elements
@@ -89,15 +90,17 @@ def check_forms(bundle: Bundle) -> tuple[list[Problem], dict[str, dict], list[Fo
     names = sorted(bundle.json_files)
     refs: list[FormRef] = []
     for doc in bundle.bpmn:
-        for task in doc.root.iter(*[q(name) for name in HUMAN_TASKS]):
+        starts = [start for process in doc.processes() for start in none_start_events(process)]
+        for task in [*doc.root.iter(*[q(name) for name in HUMAN_TASKS]), *starts]:
             properties = {el.get("name"): el for el in property_elements(task)}
+            what = "开始事件" if task.tag == q("startEvent") else "人工任务"
             for prop in (SCHEMA_PROPERTY, UI_PROPERTY):
                 value = (element_properties(task).get(prop) or "").strip()
                 if not value:
                     continue
                 file, error = resolve(value, doc.name, names)
                 if error:
-                    problems.append(doc.problem(properties.get(prop, task), f"人工任务 {task.get('id')} 的 {prop} \"{value}\" "
+                    problems.append(doc.problem(properties.get(prop, task), f"{what} {task.get('id')} 的 {prop} \"{value}\" "
                                                                   f"找不到：{error} (form file not found)"))
                 else:
                     refs.append(FormRef(doc.name, task.get("id"), prop, value, file))

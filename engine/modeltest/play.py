@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.serialization import SERIALIZER_VERSION, dump_state
-from ..runtime.snapshot import take
+from ..runtime.snapshot import start_properties, take
 from ..sandbox_helpers import parse_duration
 from ..services.forms import validate_form
 
@@ -50,6 +50,9 @@ class Play:
     # -------------------------------------------------------------------------------- running
     def start(self, data: dict) -> None:
         d = self.definition
+        form = start_properties(d.spec).get("formJsonSchemaFilename")
+        if form:
+            validate_form(self._form(form), data)
         self.step = CaseStep.new(d.spec, d.subprocess_specs, self.env, self.mocks.registry, self.context, self.now)
 
         def begin():
@@ -108,11 +111,13 @@ class Play:
         submit = plain_json(step.submit)            # YAML dates become ISO strings, as a browser sends them
         form = human.properties.get("formJsonSchemaFilename")
         if form:
-            schema = next((v for k, v in self.forms.items() if k.rsplit("/", 1)[-1] == form), None)
-            validate_form(schema, submit)
+            validate_form(self._form(form), submit)
         task = human.task
         self.path.append(step.value)
         self._run(lambda: (task.set_data(**submit), task.run()))
+
+    def _form(self, name: str) -> dict | None:
+        return next((v for k, v in self.forms.items() if k.rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]), None)
 
     def _scope_of(self, human) -> str | None:
         expression = human.properties.get("scope")

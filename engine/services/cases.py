@@ -15,6 +15,7 @@ from ..store.fastsql import Read
 from ..store.tables import Case, Event, HumanTask, Incident, Job, ProcessVersion
 from .access import is_manager_of, require_visible, sees_everything, visible_case_count, visible_case_keys
 from .case_io import add_event, open_case, open_task_rows, save_case
+from .forms import validate_form
 from .users import Principal, load_principal
 from .views import case_view, event_view
 
@@ -47,10 +48,20 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         principal = load_principal(s, user)
         if version.start_role and not principal.has_role(version.start_role) and not principal.is_admin:
             raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}")
+        _check_start_form(eng, s, version, data or {})
         _check_start_scope(eng, s, version, data or {}, principal)
         started = start_in_session(eng, s, version, data, user, business_key, _message)
         _check_scope_after_start(eng, s, version, started, principal)
         return started
+
+
+def _check_start_form(eng, s, version: ProcessVersion, data: dict) -> None:
+    """The start event's `formJsonSchemaFilename`: start data is checked against it like a task's
+    submission (every broken field at once, 422), before anything is created. Without it, missing start
+    data only showed up as a script's NameError in a case created in error."""
+    form = start_properties(eng.specs.get(s, version.id)[0]).get("formJsonSchemaFilename")
+    if form:
+        validate_form(eng.specs.form(s, version.id, form), data)
 
 
 def _check_start_scope(eng, s, version: ProcessVersion, data: dict, principal) -> None:

@@ -16,6 +16,7 @@ from ..deploy_files import collect_files as read_paths  # noqa: F401 - re-export
 from ..errors import InvalidInputError, ModelInvalidError, ProcessNotFoundError
 from ..models.problems import Problem
 from ..runtime.serialization import SERIALIZER_VERSION, spec_to_dict
+from ..runtime.snapshot import start_properties
 from ..store.tables import Grant, ModelFile, ProcessVersion
 from .schedules import replace_schedules
 from .versions import changes_between, version_files
@@ -128,9 +129,11 @@ def model_detail(eng, process_id: str, version: int | None = None) -> dict:
             raise ProcessNotFoundError(f"流程 {process_id} 没有版本 {version}")
         files = list(s.execute(select(ModelFile.filename, ModelFile.kind).where(ModelFile.version_id == chosen.id)
                                .order_by(ModelFile.filename)).all())
+        start_form = start_properties(eng.specs.get(s, chosen.id)[0]).get("formJsonSchemaFilename")
         return {"id": chosen.process_id, "name": chosen.name, "version": chosen.version,
                 "deployed_at": chosen.deployed_at.isoformat(), "deployed_by": chosen.deployed_by,
                 "roles": list(chosen.roles), "start_role": chosen.start_role,
+                "start_form": eng.specs.form(s, chosen.id, start_form),
                 "files": [{"filename": f, "kind": k} for f, k in files],
                 "versions": [{"version": r.version, "deployed_at": r.deployed_at.isoformat(),
                               "deployed_by": r.deployed_by} for r in rows]}

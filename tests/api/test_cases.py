@@ -86,3 +86,49 @@ def test_retry_an_errored_case_after_fixing_its_data(api, engine):
     fixed = api.ok("post", f"/api/v1/cases/{case['id']}/retry", "admin", json={"data": {"divisor": 4}})
     assert fixed["status"] == "waiting" and fixed["incidents"] == [] and fixed["data"]["result"] == 25
     assert_error(api.post(f"/api/v1/cases/{case['id']}/retry", "admin"), 409, "case_not_active")
+
+
+START_FORM_BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="leave_request" name="\xe8\xaf\xb7\xe5\x81\x87\xe7\x94\xb3\xe8\xaf\xb7" isExecutable="true">
+    <bpmn:startEvent id="start">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="leave_start.schema.json"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:outgoing>f1</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="note"/>
+    <bpmn:scriptTask id="note"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>summary = applicant + ' ' + str(days)</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="note" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+START_FORM = {"type": "object", "required": ["applicant", "days"],
+              "properties": {"applicant": {"type": "string", "minLength": 1}, "days": {"type": "integer", "minimum": 1}}}
+
+
+def test_start_data_is_checked_against_the_start_form_and_nothing_is_created(engine, api):
+    """A start event's formJsonSchemaFilename: wrong start data is a 422 naming every broken field, not a
+    case created in error with a script's NameError; the model shows the form to fill."""
+    import json
+    engine.deploy({"leave.bpmn": START_FORM_BPMN, "leave_start.schema.json": json.dumps(START_FORM).encode()})
+    model = api.ok("get", "/api/v1/process-models/leave_request", "admin")
+    assert model["start_form"] == START_FORM
+    body = assert_error(api.post("/api/v1/cases", "clerk", json={"process_model": "leave_request",
+                                                                  "data": {"days": 0}}), 422, "form_invalid")
+    assert sorted(p["field"] for p in body["details"]) == ["applicant", "days"]
+    assert api.ok("get", "/api/v1/cases", "admin")["total"] == 0
+    case = api.ok("post", "/api/v1/cases", "clerk", status=201,
+                  json={"process_model": "leave_request", "data": {"applicant": "王", "days": 2}})
+    assert case["status"] == "completed" and case["data"]["summary"] == "王 2"
+
+
+def test_a_start_form_that_is_not_deployed_is_a_model_problem(engine):
+    from engine.errors import ModelInvalidError
+    import pytest
+    with pytest.raises(ModelInvalidError) as err:
+        engine.deploy({"leave.bpmn": START_FORM_BPMN})
+    assert any("开始事件 start" in p["message"] and "leave_start.schema.json" in p["message"] for p in err.value.details)

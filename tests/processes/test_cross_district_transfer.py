@@ -284,6 +284,19 @@ def test_the_side_that_approved_keeps_its_record_when_the_other_side_rejects(eng
     assert (request["status"], request["reason"]) == ("REJECTED", "本单位暂不需要")
 
 
+def test_a_request_missing_what_the_process_needs_is_refused_before_anything_is_created(eng):
+    """The start form (cross_district_transfer_start.schema.json) names every missing or wrong field at
+    once; before it, such a start created a case in error with a script's NameError."""
+    from engine.errors import FormInvalidError
+    from warehouse.demo_data import load_demo_data
+    load_demo_data(eng.db)
+    eng.deploy(paths=BUNDLE)
+    with pytest.raises(FormInvalidError) as err:
+        eng.start_case("cross_district_transfer", {"applicant_unit": "U08", "qty": 0}, "lqy.clerk")
+    assert sorted(p["field"] for p in err.value.details) == ["basis", "item_name", "qty"]
+    assert eng.list_cases()[1] == 0
+
+
 def test_an_unanswered_loan_offer_closes_after_ten_working_days(eng, clock):
     _, _, _, case = run(eng, clock, "loan_offer_expires", upto=4)
     assert [x["due_at"] for x in case["open_tasks"]] == ["2026-03-16T01:00:00+00:00"]
