@@ -48,26 +48,27 @@ def start_case(eng, process_id: str, data: dict | None, user: str, business_key:
         principal = load_principal(s, user)
         if version.start_role and not principal.has_role(version.start_role) and not principal.is_admin:
             raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}")
-        _check_start_form(eng, s, version, data or {})
-        _check_start_scope(eng, s, version, data or {}, principal)
+        start = start_properties(eng.specs.get(s, version.id)[0])     # the start event's properties
+        _check_start_form(eng, s, version, start, data or {})
+        _check_start_scope(eng, version, start, data or {}, principal)
         started = start_in_session(eng, s, version, data, user, business_key, _message)
-        _check_scope_after_start(eng, s, version, started, principal)
+        _check_scope_after_start(eng, version, start, started, principal)
         return started
 
 
-def _check_start_form(eng, s, version: ProcessVersion, data: dict) -> None:
+def _check_start_form(eng, s, version: ProcessVersion, start: dict, data: dict) -> None:
     """The start event's `formJsonSchemaFilename`: start data is checked against it like a task's
     submission (every broken field at once, 422), before anything is created. Without it, missing start
     data only showed up as a script's NameError in a case created in error."""
-    form = start_properties(eng.specs.get(s, version.id)[0]).get("formJsonSchemaFilename")
+    form = start.get("formJsonSchemaFilename")
     if form:
         validate_form(eng.specs.form(s, version.id, form), data)
 
 
-def _check_start_scope(eng, s, version: ProcessVersion, data: dict, principal) -> None:
+def _check_start_scope(eng, version: ProcessVersion, start: dict, data: dict, principal) -> None:
     """The start event's `scope` property narrows who may start, like a user task's: a fleet manager
     of U03 (FLEET_MANAGER@U03) may open a repair for U03's vehicle only."""
-    expression = start_properties(eng.specs.get(s, version.id)[0]).get("scope")
+    expression = start.get("scope")
     if not expression or not version.start_role or principal.is_admin:
         return
     try:
@@ -78,14 +79,14 @@ def _check_start_scope(eng, s, version: ProcessVersion, data: dict, principal) -
         raise NotCandidateError(f"启动“{version.name}”需要角色 {version.start_role}@{scope}")
 
 
-def _check_scope_after_start(eng, s, version: ProcessVersion, started: dict, principal) -> None:
+def _check_scope_after_start(eng, version: ProcessVersion, start: dict, started: dict, principal) -> None:
     """The start event's `scopeAfterStart` property: whose case it is, known only once the case has run
     to its first wait state (a repair request names a vehicle; its first service task finds the vehicle's
     unit). The starter must hold the start role in that scope, or the start is refused and, raised inside
     the start's unit of work, nothing of it is kept. A case that already ended there (it refused its own
     start data) holds no work for anyone and is not checked; a running one whose data gives no scope is
     refused (failing closed)."""
-    expression = start_properties(eng.specs.get(s, version.id)[0]).get("scopeAfterStart")
+    expression = start.get("scopeAfterStart")
     if not expression or not version.start_role or principal.is_admin or started["status"] in ("completed",
                                                                                                "cancelled"):
         return
