@@ -66,8 +66,8 @@ def _check_start_form(eng, s, version: ProcessVersion, start: dict, data: dict) 
 
 
 def _check_start_scope(eng, version: ProcessVersion, start: dict, data: dict, principal) -> None:
-    """The start event's `scope` property narrows who may start, like a user task's: a fleet manager
-    of U03 (FLEET_MANAGER@U03) may open a repair for U03's vehicle only."""
+    """The start event's `scope` property narrows who may start, like a user task's, by an expression
+    over the start data (a scope the start data does not name: `scopeAfterStart`, below)."""
     expression = start.get("scope")
     if not expression or not version.start_role or principal.is_admin:
         return
