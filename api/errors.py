@@ -6,6 +6,8 @@ Decisions (also stated in the OpenAPI document):
 - 422: a well-formed JSON body whose content breaks its schema (unknown fields, missing fields, wrong
   types), a form that breaks the task's JSON Schema, a model that does not validate, a failing script.
 - 404 for anything the caller may not see; 403 only where the caller can see it but may not act.
+- 503 with Retry-After: the database is down, restarting, out of connections, or no pooled connection
+  came free in time; the same request may be sent again.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import (AuthenticationError, ConflictError, EngineError, FormInvalidError,
                            InvalidInputError, ModelInvalidError, NotFoundError, OperatorError,
-                           PermissionDeniedError, ScriptError, TooManyAttemptsError)
+                           PermissionDeniedError, ScriptError, TooManyAttemptsError, UnavailableError)
 
 log = logging.getLogger("api")
 
@@ -65,7 +67,7 @@ STATUSES: dict[type, int] = {
     # engine errors
     TooManyAttemptsError: 429, AuthenticationError: 401, NotFoundError: 404, ConflictError: 409,
     PermissionDeniedError: 403, FormInvalidError: 422, ModelInvalidError: 422, InvalidInputError: 400,
-    ScriptError: 422, OperatorError: 409, EngineError: 400,
+    ScriptError: 422, OperatorError: 409, UnavailableError: 503, EngineError: 400,
     # adapter errors
     MalformedJSONError: 400, BodyNotObjectError: 400, QueryInvalidError: 400, BodyInvalidError: 422,
     UnsupportedMediaTypeError: 415, UnauthorizedError: 401, ServiceUnavailableError: 503,
@@ -112,8 +114,10 @@ def validation_details(messages, prefix: str = "") -> list[dict]:
 
 def _engine_or_api_error(exc: EngineError | ApiError):
     status = status_of(exc)
+    if isinstance(exc, UnavailableError):      # the operator needs the cause; the caller gets the message
+        log.warning("answered 503: %s (%r)", exc.message, exc.__cause__)
     headers = {}
-    if status == 429:
+    if status in (429, 503):
         headers["Retry-After"] = str(max(1, int(getattr(exc, "retry_after", 1) or 1)))
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="gongwucang"'

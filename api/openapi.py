@@ -32,7 +32,8 @@ managers' case tracking.
 * 409: the resource's state does not allow it (already completed, claimed by someone else, not active);
   413: body larger than the configured limit; 415: a body that is not `application/json` (uploads:
   `multipart/form-data`); 429: too many failed logins (`Retry-After` gives the seconds to wait);
-  503: the database is down (health check, `details` holds the probe results).
+  503: the database is down (health check, `details` holds the probe results); on any other route, the
+  database could not be reached or had no connection free: retry after `Retry-After` seconds.
 * Lists answer `{"items", "total"}` with paging `limit` (1..200, default 50) and `offset` (≥ 0).
 * Times are ISO 8601 with offset (UTC). Query dates accept `2026-01-05` (a whole day, UTC) or a
   date-time (naive means UTC).

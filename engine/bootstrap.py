@@ -23,7 +23,7 @@ class Engine:
                  clock=None):
         from .sandbox import Sandbox, SandboxEnvironment
         self.settings = settings or Settings.from_env()
-        self.db = Database(self.settings.database_url)
+        self.db = Database(self.settings.database_url, pool_size=self.settings.db_pool_size)
         self.operators = operators or OperatorRegistry()
         self.clock = clock or SystemClock()
         for module in self.settings.operator_modules:

@@ -13,6 +13,10 @@ def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'gongwucang.sqlite3'}"
 
 
+class SettingsError(ValueError):
+    """A setting's value cannot be used; the message names the variable and what it needs."""
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
@@ -42,6 +46,9 @@ class Settings:
     lease_seconds: int = 60
     # Largest request body the API accepts (a designer's upload of BPMN, DMN and forms included).
     max_request_bytes: int = 5 * 1024 * 1024
+    # PostgreSQL connections one process keeps open (GWC_DB_POOL_SIZE). None: `gwc serve` keeps one per
+    # request thread plus two (at least 16); other processes keep 16.
+    db_pool_size: int | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -58,12 +65,23 @@ class Settings:
                                 ("login_max_failures", "GWC_LOGIN_MAX_FAILURES", int),
                                 ("login_window_seconds", "GWC_LOGIN_WINDOW_SECONDS", int),
                                 ("max_request_bytes", "GWC_MAX_REQUEST_BYTES", int),
-                                ("principal_cache_seconds", "GWC_PRINCIPAL_CACHE_SECONDS", float)):
+                                ("principal_cache_seconds", "GWC_PRINCIPAL_CACHE_SECONDS", float),
+                                ("db_pool_size", "GWC_DB_POOL_SIZE", int)):
             if env.get(key):
-                values[name] = cast(env[key])
+                try:
+                    values[name] = cast(env[key])
+                except ValueError:
+                    kind = "an integer" if cast is int else "a number"
+                    raise SettingsError(f"{key} must be {kind}, not {env[key]!r}") from None
         if env.get("GWC_OPERATOR_MODULES"):
             values["operator_modules"] = tuple(m.strip() for m in env["GWC_OPERATOR_MODULES"].split(",") if m.strip())
         if env.get("GWC_LEASE_SECONDS"):
+            if not env["GWC_LEASE_SECONDS"].strip().isdigit():
+                raise SettingsError(f"GWC_LEASE_SECONDS must be an integer, not {env['GWC_LEASE_SECONDS']!r}")
             values["lease_seconds"] = int(env["GWC_LEASE_SECONDS"])
         values.update(overrides)
         return cls(**values)
+
+    def __post_init__(self):
+        if self.db_pool_size is not None and self.db_pool_size < 1:
+            raise SettingsError(f"GWC_DB_POOL_SIZE must be at least 1, not {self.db_pool_size}")

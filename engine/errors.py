@@ -109,6 +109,13 @@ class TooManyAttemptsError(EngineError):
         self.retry_after = retry_after
 
 
+class UnavailableError(EngineError):
+    """The database could not be reached, or every connection to it is busy: nothing was done, and the
+    same request may succeed a moment later (HTTP 503 with Retry-After)."""
+    code = "service_unavailable"
+    retry_after = 2
+
+
 class RefusalError(OperatorError):
     """An operator refuses an impossible request for a business reason the process can route on.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from engine.config import Settings
+from engine.config import Settings, SettingsError
 from engine.errors import EngineError, ModelInvalidError
 
 
@@ -18,7 +18,11 @@ def _engine():
 
 @click.group(help="公物仓 workflow platform: database, users, process models.")
 def main() -> None:
-    pass
+    try:
+        Settings.from_env()         # a bad GWC_* value stops every command here, with its name
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @main.group(help="Database schema.")
@@ -219,6 +223,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     if problem:
         click.echo(f"error: {problem}", err=True)
         sys.exit(1)
+    if settings.db_pool_size is None:          # every request thread can hold a connection at once
+        from dataclasses import replace
+        from engine.store.database import pool_size_for
+        settings = replace(settings, db_pool_size=pool_size_for(threads))
     if workers == 1:
         _serve(settings, host, port, threads=threads)
     else:

@@ -17,6 +17,7 @@ from ..jsonvalues import plain
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
+from ..store.database import is_lock_timeout
 from ..store.fastsql import Attach, Read, Write, insert_row
 from ..store.tables import (Case, CaseScope, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole,
                             Timer)
@@ -54,6 +55,8 @@ def lock_case(eng, s: Session, case_id: str | None = None, *, task_id: str | Non
     try:
         found = read.rows(s, params)
     except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise                   # the unit of work says what else it means (a lost connection: 503)
         raise ConflictError("该案件正在被其他操作处理，请稍后重试 (case is locked by another writer)") from exc
     if not found:
         if task_id is not None:

@@ -14,25 +14,39 @@ from typing import Iterator
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import ConflictError
+from ..errors import ConflictError, UnavailableError
 from .fastsql import dbapi_cursor
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCK_TIMEOUT_MS = 10_000
 IDLE_PING_SECONDS = 5.0
-# PostgreSQL connections a server process keeps open: its request threads (8 by default, `--threads`)
-# and its embedded runner's each hold one during a unit of work. With SQLAlchemy's default of 5, the 6th
-# to 8th busy thread opened a connection and closed it again on every request. Past 16, up to 16 more are
-# opened as needed and closed on return.
+# PostgreSQL connections a process keeps open: each request thread (8 by default, `--threads`) and the
+# embedded runner hold one during a unit of work. With SQLAlchemy's default of 5, the 6th to 8th busy
+# thread opened a connection and closed it again on every request. Past the pool's size, up to
+# POOL_OVERFLOW more are opened as needed and closed on return; past both, a unit of work waits up to
+# POOL_TIMEOUT seconds for a free one, then answers 503 (UnavailableError).
 POOL_SIZE = 16
 POOL_OVERFLOW = 16
+POOL_TIMEOUT = 30
+# Connections a server process needs besides its request threads': the embedded runner's and one spare
+# (a health probe, a login's throttle record).
+POOL_SPARE = 2
 
 
-def make_db_engine(url: str, echo: bool = False, lock_timeout_ms: int | None = None) -> SAEngine:
+def pool_size_for(threads: int) -> int:
+    """The pool a server process with `threads` request threads keeps: every thread can hold a
+    connection at once, so none waits for another's to come back."""
+    return max(POOL_SIZE, threads + POOL_SPARE)
+
+
+def make_db_engine(url: str, echo: bool = False, lock_timeout_ms: int | None = None,
+                   pool_size: int | None = None) -> SAEngine:
     """`lock_timeout_ms` (PostgreSQL): the longest a statement waits for a lock; None: LOCK_TIMEOUT_MS,
-    0: no limit (migrations: their DDL waits its turn behind running transactions, as it always did)."""
+    0: no limit (migrations: their DDL waits its turn behind running transactions, as it always did).
+    `pool_size` (PostgreSQL): connections kept open; None: POOL_SIZE."""
     lock_timeout_ms = LOCK_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
@@ -42,7 +56,8 @@ def make_db_engine(url: str, echo: bool = False, lock_timeout_ms: int | None = N
         # connect_timeout: a health check against an unreachable host must answer, not hang
         # lock_timeout: no statement waits more than 10 s for a row another writer holds (the writer then
         # gets a 409 "busy, retry", see unit_of_work), set once per connection rather than per transaction.
-        engine = create_engine(url, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+        engine = create_engine(url, echo=echo, pool_size=pool_size or POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                               pool_timeout=POOL_TIMEOUT,
                                connect_args={"connect_timeout": 5, "options": f"-c lock_timeout={lock_timeout_ms}"})
         _ping_when_idle(engine)
     return engine
@@ -96,18 +111,53 @@ def _setup_sqlite(engine: SAEngine) -> None:
             cursor.execute(statement)
 
 
+def _sqlstate(exc: OperationalError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
 def is_lock_timeout(exc: OperationalError) -> bool:
     """PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's busy timeout."""
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return code == "55P03" or "database is locked" in str(exc.orig)
+    return _sqlstate(exc) == "55P03" or "database is locked" in str(exc.orig)
+
+
+BUSY = "数据正在被其他操作处理，请稍后重试 (busy: another writer holds the lock)"
+CLASH = "与同时进行的其他操作冲突，未作任何改动，请重试 (conflict with a concurrent operation; nothing was changed)"
+# Not "nothing was changed": a connection lost during the COMMIT itself leaves unknown whether it committed.
+UNREACHABLE = "数据库暂不可用，请稍后重试 (database unavailable)"
+NO_CONNECTION = "服务繁忙，数据库连接已全部占用，未作任何改动，请稍后重试 (no database connection free)"
+
+# SQLSTATE classes of a database that cannot take the work now: 08 connection exception, 53 insufficient
+# resources (too many connections, disk full, out of memory), 57P operator intervention (shutting down,
+# starting up, crashed).
+_UNAVAILABLE_CLASSES = ("08", "53", "57P")
+# Two transactions that collided: deadlock detected, serialization failure. Retrying succeeds.
+_CLASHES = ("40P01", "40001")
+
+
+def engine_error_for(exc: OperationalError) -> ConflictError | UnavailableError | None:
+    """What a failed statement means to the user, when it is not a bug: a lock held too long or a
+    collision with another transaction (409, retry), a database that is down, restarting, out of
+    connections or disk, or a connection lost (503, retry later). None for anything else."""
+    code = _sqlstate(exc)
+    if is_lock_timeout(exc):
+        return ConflictError(BUSY)
+    if code in _CLASHES:
+        return ConflictError(CLASH)
+    if exc.connection_invalidated or (code or "").startswith(_UNAVAILABLE_CLASSES):
+        return UnavailableError(UNREACHABLE)
+    # psycopg gives no SQLSTATE when it could not connect at all; SQLite, when its file cannot be opened
+    if code is None and (type(exc.orig).__module__.startswith("psycopg")
+                         or "unable to open database file" in str(exc.orig) or "disk I/O error" in str(exc.orig)):
+        return UnavailableError(UNREACHABLE)
+    return None
 
 
 class Database:
     """Owns the SQLAlchemy engine and hands out units of work."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int | None = None):
         self.url = url
-        self.engine = make_db_engine(url)
+        self.engine = make_db_engine(url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
         self._write = sessionmaker(bind=self.engine.execution_options(gwc_write=True), expire_on_commit=False)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -123,15 +173,18 @@ class Database:
         """One transaction: committed when the block ends normally, rolled back otherwise."""
         queued = write and self._writers is not None
         if queued and not self._writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            raise ConflictError("数据正在被其他操作处理，请稍后重试 (busy: another writer holds the lock)")
+            raise ConflictError(BUSY)
         session = (self._write if write else self._read)()
         try:
             with session.begin():
                 yield session
         except OperationalError as exc:
-            if is_lock_timeout(exc):
-                raise ConflictError("数据正在被其他操作处理，请稍后重试 (busy: another writer holds the lock)") from exc
-            raise
+            meant = engine_error_for(exc)
+            if meant is None:
+                raise
+            raise meant from exc
+        except PoolTimeoutError as exc:
+            raise UnavailableError(NO_CONNECTION) from exc
         finally:
             session.close()
             if queued:
@@ -142,8 +195,16 @@ class Database:
         """A connection for one SELECT, outside any transaction: no BEGIN and ROLLBACK around it (on
         PostgreSQL two round trips fewer). Only for a single statement: several would not see one
         consistent snapshot."""
-        with self._single_read.connect() as conn:
-            yield conn
+        try:
+            with self._single_read.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            meant = engine_error_for(exc)
+            if meant is None:
+                raise
+            raise meant from exc
+        except PoolTimeoutError as exc:
+            raise UnavailableError(NO_CONNECTION) from exc
 
     def ping(self) -> bool:
         try:

@@ -95,3 +95,14 @@ def test_validate_names_elements_and_passes_with_only_warnings(tmp_path):
     assert out.returncode == 1
     error = next(ln for ln in out.stdout.splitlines() if ln.startswith("repair_request.bpmn:"))
     assert error.split(":", 3)[2].strip() == "Flow_reject" and error.split(":", 3)[3].startswith(" 「不同意」 ")
+
+
+def test_a_bad_setting_is_named_before_any_command_runs(tmp_path):
+    for name, value, said in (("GWC_DB_POOL_SIZE", "many", "GWC_DB_POOL_SIZE must be an integer, not 'many'"),
+                              ("GWC_DB_POOL_SIZE", "0", "GWC_DB_POOL_SIZE must be at least 1"),
+                              ("GWC_SCRIPT_CPU_SECONDS", "1s", "GWC_SCRIPT_CPU_SECONDS must be a number")):
+        out = subprocess.run([sys.executable, "-m", "gwc", "db", "upgrade"], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "GWC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", name: value},
+                             timeout=60)
+        assert out.returncode == 2 and said in out.stderr and "Traceback" not in out.stderr
+        assert not (tmp_path / "x.sqlite3").exists()        # nothing ran
