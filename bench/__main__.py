@@ -19,10 +19,10 @@ from pathlib import Path
 from . import services
 from .figures import Figure, table
 
-FULL = dict(ceiling_s=3.0, http_s=10.0, inbox_sizes=(10_000, 100_000, 1_000_000), inbox_runs=100,
+FULL = dict(speed_s=1.0, ceiling_s=3.0, http_s=10.0, inbox_sizes=(10_000, 100_000, 1_000_000), inbox_runs=100,
             step_sizes=(10, 100, 1000),
             step_repeat=5, step_modes=("pruned", "unpruned"), timers=(10_000, 200, 10.0, 100, 5.0, 1000), dispatch_repeat=5)
-QUICK = dict(ceiling_s=0.5, http_s=1.5, inbox_sizes=(10_000, 20_000), inbox_runs=10, step_sizes=(10, 100),
+QUICK = dict(speed_s=0.2, ceiling_s=0.5, http_s=1.5, inbox_sizes=(10_000, 20_000), inbox_runs=10, step_sizes=(10, 100),
              step_repeat=1, step_modes=("pruned",), timers=(1000, 30, 2.0, 10, 1.0, 60), dispatch_repeat=1)
 
 
@@ -32,10 +32,25 @@ def _machine(when: str) -> Figure:
                   section="0 machine", note="1-minute load average; ratio > 1: the machine was busy")
 
 
+def _speed(when: str, seconds: float, base: Figure | None) -> Figure:
+    """How fast the machine is now: the root workload of `calibration.json` again (JSON round trips per
+    second), as a ratio to its speed when the run began. These machines' speed drifts, within a run
+    and between runs: a section whose probe is far from 1 ran on a machine that much slower or faster.
+    It probes pure-Python speed only: a machine faster by this probe than another was seen to serve the
+    same code 22% slower over HTTP (README, "Measured"), so it tells drift within a run, not one
+    machine from another."""
+    from .ceiling import calibration
+    got = calibration(seconds)
+    return Figure(f"machine.speed.{when}", got.value, got.unit, base.value if base else None,
+                  base.name if base else None, section="0 machine",
+                  note="JSON round trips/s now; ratio < 1: the machine is slower than at the start of the run")
+
+
 def run(cfg: dict, only: set[int]) -> tuple[list[Figure], list[str]]:
     from . import ceiling, fanout, http_load, inbox_scale, step_cost, timer_lag
     pg_url, pg_why = services.postgres()
-    figures: list[Figure] = [_machine("start")]
+    speed = _speed("start", cfg["speed_s"], None)
+    figures: list[Figure] = [_machine("start"), speed]
     failures: list[str] = []
     ceiling_fig = Figure("ceiling.save_load", None, "approvals/s")
     sections = [
@@ -49,6 +64,8 @@ def run(cfg: dict, only: set[int]) -> tuple[list[Figure], list[str]]:
     for number, fn in sections:
         if only and number not in only:
             continue
+        if number > 1:
+            figures.append(_speed(f"before_s{number}", cfg["speed_s"], speed))
         t0 = time.perf_counter()
         try:
             got = fn()
@@ -62,7 +79,7 @@ def run(cfg: dict, only: set[int]) -> tuple[list[Figure], list[str]]:
                 ceiling_fig = f
         figures += got
         print(f"\n== section {number} ({time.perf_counter() - t0:.0f} s)\n{table(_main_rows(got))}", flush=True)
-    figures.append(_machine("end"))
+    figures += [_speed("end", cfg["speed_s"], speed), _machine("end")]
     return figures, failures
 
 
