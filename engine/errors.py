@@ -110,8 +110,9 @@ class TooManyAttemptsError(EngineError):
 
 
 class UnavailableError(EngineError):
-    """The database could not be reached, or every connection to it is busy: nothing was done, and the
-    same request may succeed a moment later (HTTP 503 with Retry-After)."""
+    """The database could not be reached, or every connection to it is busy: the same request may succeed
+    a moment later (HTTP 503 with Retry-After). Nothing was done, except when the connection dropped
+    during the commit itself: then whether it took effect is unknown here too."""
     code = "service_unavailable"
     retry_after = 2
 

@@ -152,6 +152,21 @@ def engine_error_for(exc: OperationalError) -> ConflictError | UnavailableError 
     return None
 
 
+@contextmanager
+def _as_engine_errors() -> Iterator[None]:
+    """Database failures that are not bugs, raised as what they mean to the user (`engine_error_for`);
+    no pooled connection free within POOL_TIMEOUT: UnavailableError."""
+    try:
+        yield
+    except OperationalError as exc:
+        meant = engine_error_for(exc)
+        if meant is None:
+            raise
+        raise meant from exc
+    except PoolTimeoutError as exc:
+        raise UnavailableError(NO_CONNECTION) from exc
+
+
 class Database:
     """Owns the SQLAlchemy engine and hands out units of work."""
 
@@ -176,15 +191,8 @@ class Database:
             raise ConflictError(BUSY)
         session = (self._write if write else self._read)()
         try:
-            with session.begin():
+            with _as_engine_errors(), session.begin():
                 yield session
-        except OperationalError as exc:
-            meant = engine_error_for(exc)
-            if meant is None:
-                raise
-            raise meant from exc
-        except PoolTimeoutError as exc:
-            raise UnavailableError(NO_CONNECTION) from exc
         finally:
             session.close()
             if queued:
@@ -195,16 +203,8 @@ class Database:
         """A connection for one SELECT, outside any transaction: no BEGIN and ROLLBACK around it (on
         PostgreSQL two round trips fewer). Only for a single statement: several would not see one
         consistent snapshot."""
-        try:
-            with self._single_read.connect() as conn:
-                yield conn
-        except OperationalError as exc:
-            meant = engine_error_for(exc)
-            if meant is None:
-                raise
-            raise meant from exc
-        except PoolTimeoutError as exc:
-            raise UnavailableError(NO_CONNECTION) from exc
+        with _as_engine_errors(), self._single_read.connect() as conn:
+            yield conn
 
     def ping(self) -> bool:
         try:
