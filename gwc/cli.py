@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from engine.config import Settings, SettingsError
-from engine.errors import EngineError, ModelInvalidError
+from engine.errors import EngineError, ModelInvalidError, UnavailableError
 
 
 def _engine():
@@ -16,7 +16,29 @@ def _engine():
     return Engine(Settings.from_env())
 
 
-@click.group(help="公物仓 workflow platform: database, users, process models.")
+class _Gwc(click.Group):
+    """Every command: a database that cannot be reached (down, a wrong GWC_DATABASE_URL, a SQLite file in
+    a folder that does not exist) is one line naming it, exit 1, not a traceback."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import OperationalError
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, UnavailableError) as exc:
+            cause = exc if isinstance(exc, OperationalError) else exc.__cause__
+            if isinstance(exc, UnavailableError) and not isinstance(cause, OperationalError):
+                click.echo(f"error: {exc.message}", err=True)       # no connection free in the pool
+                sys.exit(1)
+            reason = str(cause.orig).strip().splitlines()[0] if cause.orig is not None else str(cause)
+            click.echo(f"error: 数据库无法连接 (cannot connect to the database "
+                       f"{_safe_url(Settings.from_env().database_url)}): {reason}", err=True)
+            sys.exit(1)
+        except EngineError as exc:          # what _run does, for the commands that do not use it
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Gwc, help="公物仓 workflow platform: database, users, process models.")
 def main() -> None:
     try:
         Settings.from_env()         # a bad GWC_* value stops every command here, with its name
@@ -331,6 +353,8 @@ def _print_problems(problems: list[dict]) -> None:
 def _run(fn):
     try:
         return fn()
+    except UnavailableError:
+        raise                       # the command group names the database and the cause
     except EngineError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)

@@ -106,3 +106,14 @@ def test_a_bad_setting_is_named_before_any_command_runs(tmp_path):
                              timeout=60)
         assert out.returncode == 2 and said in out.stderr and "Traceback" not in out.stderr
         assert not (tmp_path / "x.sqlite3").exists()        # nothing ran
+
+
+def test_a_database_that_cannot_be_reached_is_named_not_a_traceback(tmp_path):
+    for url in ("postgresql://postgres:secret@127.0.0.1:1/nowhere", f"sqlite:///{tmp_path / 'no' / 'dir' / 'x.sqlite3'}"):
+        for args in (["db", "upgrade"], ["users", "add", "zhou.wh", "--password", "correct horse battery"],
+                     ["walkthrough"]):
+            out = subprocess.run([sys.executable, "-m", "gwc", *args], cwd=ROOT, capture_output=True, text=True,
+                                 env={**os.environ, "GWC_DATABASE_URL": url}, timeout=60)
+            assert out.returncode == 1, (args, out.stderr)
+            assert "数据库无法连接" in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+            assert "secret" not in out.stderr                   # the password is not printed
