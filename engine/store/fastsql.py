@@ -11,7 +11,8 @@ What SQLAlchemy would otherwise do and this keeps:
 - every value goes through the column type's bind processor;
 - a DBAPI error is raised as SQLAlchemy's own exception (`sqlalchemy.exc.IntegrityError`,
   `OperationalError`...), so that callers and `Database.unit_of_work` (lock timeout -> 409) see the
-  same errors as before; a connection the error shows as lost is invalidated, not returned to the pool.
+  same errors as before; a connection the error shows as lost is invalidated, not returned to the pool,
+  and the pool's older connections are renewed at their next checkout.
 What it does not do: apply Python-side column defaults (pass every column), run `before_cursor_execute`
 listeners, or autoflush the session (callers flush pending ORM objects themselves where order matters).
 """
@@ -46,6 +47,9 @@ def _raise_as_sqlalchemy(connection: Connection, cursor, sql: str, parameters, e
     dialect = connection.dialect
     lost = dialect.is_disconnect(exc, connection.connection, cursor)
     if lost:
+        # As SQLAlchemy does on a disconnect: every pooled connection as old as this one is replaced at
+        # its next checkout (a restarted server dropped them all), and this one is thrown away now.
+        connection.engine.pool._invalidate(connection.connection, exc)
         connection.invalidate(exc)
     raise DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error,
                               connection_invalidated=lost, dialect=dialect) from exc

@@ -111,3 +111,52 @@ def test_no_free_connection_is_503_and_the_next_request_is_served(tiny_pool):
         release.set()
         holder.join(10)
     assert tiny_pool.inbox("held") == ([], 0)       # the connection came back: the next request is served
+
+
+def test_a_connection_the_server_dropped_is_503_once_and_then_replaced(tiny_pool, pg_url):
+    """PostgreSQL restarted or an administrator ended the session: the request on that connection answers
+    503 (retry), the pool throws the connection away, and the next request gets a new one."""
+    import psycopg
+    assert tiny_pool.inbox("held") == ([], 0)
+    with tiny_pool.db.engine.connect() as conn:         # the pool's one connection, idle again after this
+        backend = conn.connection.dbapi_connection.info.backend_pid
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (backend,)).fetchone()[0]
+    with pytest.raises(UnavailableError, match="数据库暂不可用"):
+        tiny_pool.inbox("held")
+    assert tiny_pool.inbox("held") == ([], 0)
+    with tiny_pool.db.engine.connect() as conn:
+        assert conn.connection.dbapi_connection.info.backend_pid != backend
+
+
+def test_after_a_database_restart_only_the_first_request_sees_it(pg_url, monkeypatch):
+    """Every pooled connection died with the server: the first request to meet a dead one answers 503 and
+    the pool renews all of them, so the requests after it are served, not one 503 per stale connection."""
+    if pg_url is None:
+        pytest.skip("GWC_TEST_POSTGRES_URL not set (required, and set, in CI)")
+    import psycopg
+    from engine.bootstrap import Engine
+    from engine.config import Settings
+    from tests.conftest import FAST, _truncate, make_operators
+    monkeypatch.setattr(database, "POOL_OVERFLOW", 0)
+    eng = Engine(Settings(database_url=pg_url, db_pool_size=3, **FAST), make_operators())
+    try:
+        _truncate(eng)
+        eng.add_user("held", "a long password", ["CLERK", "KEEPER@武侯区"])
+        client = make_app(eng).test_client()
+        token = client.post("/api/v1/auth/token", json={"username": "held", "password": "a long password"})
+        headers = {"Authorization": "Bearer " + token.get_json()["access_token"]}
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+        held = [eng.db.engine.connect() for _ in range(3)]          # the pool's three connections exist
+        backends = [c.connection.dbapi_connection.info.backend_pid for c in held]
+        for c in held:
+            c.close()
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+            for pid in backends:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # the caller's grants are still cached: the inbox's first statement runs on the DBAPI cursor
+        assert_error(client.get("/api/v1/tasks", headers=headers), 503, "service_unavailable")
+        for _ in range(3):
+            assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    finally:
+        eng.close()
