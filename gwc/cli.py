@@ -17,8 +17,9 @@ def _engine():
 
 
 class _Gwc(click.Group):
-    """Every command: a database that cannot be reached (down, a wrong GWC_DATABASE_URL, a SQLite file in
-    a folder that does not exist) is one line naming it, exit 1, not a traceback."""
+    """Every command: the engine's refusal (EngineError) is its message, and a database that cannot be
+    reached (down, a wrong GWC_DATABASE_URL, a SQLite file in a folder that does not exist) one line
+    naming it; exit 1 either way, never a traceback."""
 
     def invoke(self, ctx):
         from sqlalchemy.exc import OperationalError
@@ -33,7 +34,7 @@ class _Gwc(click.Group):
             click.echo(f"error: 数据库无法连接 (cannot connect to the database "
                        f"{_safe_url(Settings.from_env().database_url)}): {reason}", err=True)
             sys.exit(1)
-        except EngineError as exc:          # what _run does, for the commands that do not use it
+        except EngineError as exc:          # a refusal: its message, exit 1
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
 
@@ -71,7 +72,7 @@ def users() -> None:
 @click.option("--display-name", default=None, help="The name people read, e.g. 王小明.")
 @click.option("--grant", "grants", multiple=True, metavar="ROLE[@SCOPE]", help="Repeat for several roles.")
 def users_add(name: str, password: str, display_name: str | None, grants: tuple[str, ...]) -> None:
-    principal = _run(lambda: _engine().add_user(name, password, list(grants), display_name))
+    principal = _engine().add_user(name, password, list(grants), display_name)
     roles = ", ".join(f"{r}@{s}" if s else r for r, s in principal.grants) or "(none)"
     click.echo(f"user {principal.username} ({principal.display_name}): {roles}")
 
@@ -129,8 +130,8 @@ def _print_deployed(item) -> None:
 @click.option("--case", "case_ids", multiple=True, metavar="CASE_ID", help="Only these cases (repeat).")
 @click.option("--dry-run", is_flag=True, help="Check every case, change nothing.")
 def migrate(process: str, to_version: int, from_version: int | None, case_ids: tuple[str, ...], dry_run: bool) -> None:
-    result = _run(lambda: _engine().migrate_cases(process, to_version, from_version=from_version, dry_run=dry_run,
-                                                  case_ids=list(case_ids) or None, actor="gwc"))
+    result = _engine().migrate_cases(process, to_version, from_version=from_version, dry_run=dry_run,
+                                     case_ids=list(case_ids) or None, actor="gwc")
     movable = 0
     for item in result["items"]:
         key = f" ({item['business_key']})" if item.get("business_key") else ""
@@ -153,7 +154,7 @@ def migrate(process: str, to_version: int, from_version: int | None, case_ids: t
                     "(warnings start with 'warning: '). Exit 0 valid (warnings allowed), 1 invalid.")
 @click.argument("paths", nargs=-1)
 def validate(paths: tuple[str, ...]) -> None:
-    problems = _run(lambda: _engine().validate(paths=_default_paths(paths)))
+    problems = _engine().validate(paths=_default_paths(paths))
     _print_problems([p.to_dict() for p in problems])
     errors = sum(1 for p in problems if p.is_error)
     if errors:
@@ -273,7 +274,7 @@ def demo(host: str, port: int) -> None:
         engine.add_user(login, DEMO_PASSWORD, grants, name)
         click.echo(f"user {login:<12} {name}  {' '.join(grants)}")
     click.echo(f"demo password for every user: {DEMO_PASSWORD}")
-    for item in _run(lambda: engine.deploy(paths=_default_paths(()), actor="admin")):
+    for item in engine.deploy(paths=_default_paths(()), actor="admin"):
         click.echo(f"deployed {item.id} version {item.version}{'' if item.changed else ' (unchanged)'}")
     _serve(settings, host, port, engine)
 
@@ -308,7 +309,7 @@ def walkthrough() -> None:
     from .walkthrough import run
     settings = Settings.from_env()
     upgrade(settings.database_url)
-    _run(lambda: run(_engine()))
+    run(_engine())
 
 
 @main.command("test", help="Run the designer scenarios (*.scenarios.yaml) beside the processes, in memory with "
@@ -348,16 +349,6 @@ def _print_problems(problems: list[dict]) -> None:
     from engine.models.problems import format_problem
     for p in problems:
         click.echo(format_problem({**p, "line": p.get("line") or 0, "element_id": p.get("element_id") or "-"}))
-
-
-def _run(fn):
-    try:
-        return fn()
-    except UnavailableError:
-        raise                       # the command group names the database and the cause
-    except EngineError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
 
 
 def _safe_url(url: str) -> str:

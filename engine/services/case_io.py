@@ -8,7 +8,6 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,7 +16,6 @@ from ..jsonvalues import plain
 from ..runtime.runner import CaseStep
 from ..runtime.script_engine import CaseContext
 from ..runtime.snapshot import take
-from ..store.database import is_lock_timeout
 from ..store.fastsql import Attach, Read, Write, insert_row
 from ..store.tables import (Case, CaseScope, Event, HumanTask, Incident, Job, MessageWait, TaskCandidateRole,
                             Timer)
@@ -52,12 +50,7 @@ def lock_case(eng, s: Session, case_id: str | None = None, *, task_id: str | Non
     A case looked up by task id that does not exist is None; by case id, CaseNotFoundError."""
     statement, params = (_CASE, {"case_id": case_id}) if task_id is None else (_CASE_OF_TASK, {"task_id": task_id})
     read = _READ_CASE[statement, eng.db.dialect == "postgresql"]
-    try:
-        found = read.rows(s, params)
-    except OperationalError as exc:
-        if not is_lock_timeout(exc):
-            raise                   # the unit of work says what else it means (a lost connection: 503)
-        raise ConflictError("该案件正在被其他操作处理，请稍后重试 (case is locked by another writer)") from exc
+    found = read.rows(s, params)        # a lock held past lock_timeout: the unit of work answers 409
     if not found:
         if task_id is not None:
             return None
