@@ -66,7 +66,8 @@ class Settings:
                                 ("login_window_seconds", "GWC_LOGIN_WINDOW_SECONDS", int),
                                 ("max_request_bytes", "GWC_MAX_REQUEST_BYTES", int),
                                 ("principal_cache_seconds", "GWC_PRINCIPAL_CACHE_SECONDS", float),
-                                ("db_pool_size", "GWC_DB_POOL_SIZE", int)):
+                                ("db_pool_size", "GWC_DB_POOL_SIZE", int),
+                                ("lease_seconds", "GWC_LEASE_SECONDS", int)):
             if env.get(key):
                 try:
                     values[name] = cast(env[key])
@@ -75,10 +76,6 @@ class Settings:
                     raise SettingsError(f"{key} must be {kind}, not {env[key]!r}") from None
         if env.get("GWC_OPERATOR_MODULES"):
             values["operator_modules"] = tuple(m.strip() for m in env["GWC_OPERATOR_MODULES"].split(",") if m.strip())
-        if env.get("GWC_LEASE_SECONDS"):
-            if not env["GWC_LEASE_SECONDS"].strip().isdigit():
-                raise SettingsError(f"GWC_LEASE_SECONDS must be an integer, not {env['GWC_LEASE_SECONDS']!r}")
-            values["lease_seconds"] = int(env["GWC_LEASE_SECONDS"])
         values.update(overrides)
         return cls(**values)
 
