@@ -53,9 +53,10 @@ def run(cfg: dict, only: set[int]) -> tuple[list[Figure], list[str]]:
     figures: list[Figure] = [_machine("start"), speed]
     failures: list[str] = []
     ceiling_fig = Figure("ceiling.save_load", None, "approvals/s")
+    runtime_fig = None
     sections = [
         (1, lambda: ceiling.measure(cfg["ceiling_s"])),
-        (2, lambda: http_load.measure(ceiling_fig, cfg["http_s"], pg_url, pg_why)),
+        (2, lambda: http_load.measure(ceiling_fig, cfg["http_s"], pg_url, pg_why, runtime_fig)),
         (3, lambda: inbox_scale.measure(pg_url, pg_why, cfg["inbox_sizes"], cfg["inbox_runs"])),
         (4, lambda: step_cost.measure(cfg["step_repeat"], cfg["step_modes"], cfg["step_sizes"])),
         (5, lambda: timer_lag.measure(*cfg["timers"])),
@@ -77,6 +78,8 @@ def run(cfg: dict, only: set[int]) -> tuple[list[Figure], list[str]]:
         for f in got:
             if f.name == "ceiling.save_load":
                 ceiling_fig = f
+            elif f.name == "runtime.save_load":
+                runtime_fig = f
         figures += got
         print(f"\n== section {number} ({time.perf_counter() - t0:.0f} s)\n{table(_main_rows(got))}", flush=True)
     figures += [_speed("end", cfg["speed_s"], speed), _machine("end")]

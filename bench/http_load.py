@@ -7,6 +7,11 @@ Each client is one keep-alive connection and one user (CLERK, HEAD@tN, LEADER@tN
 inbox holds only its own tasks). It logs in once, then repeats: start (POST /cases), inbox (GET /tasks),
 complete, complete. Approvals/s is divided by the save/load ceiling of item 1; endpoint latencies by the
 p50 of GET /healthz on the idle server (an HTTP round trip with one database ping).
+
+Each run's CPU per approval is split into server, clients and database (`cpu.*`, from /proc). For the
+two configurations with a target, `server_budget` is the server CPU per approval at which this machine
+would reach it, and `server_floor` what waitress, Flask and the engine cost before our code runs
+(http_floor.py; `_budget_figures`).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from .figures import Figure, percentile
 
 SECTION = "2 full stack"
 ENDPOINTS = ("login", "start", "inbox", "complete")
+REQUESTS_PER_APPROVAL = 4                   # start, inbox, complete, complete (the login is once per client)
 TARGETS = {("sqlite", 1): 100, ("postgres", 8): 200}
 WORKERS = min(os.cpu_count() or 1, 4)       # the several-process configuration: one per core
 
@@ -218,7 +224,8 @@ def _prepare(url: str) -> None:
         eng.close()
 
 
-def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path) -> list[Figure]:
+def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path,
+               floors: dict[int, Figure] | None = None, runtime: Figure | None = None) -> list[Figure]:
     _prepare(url)
     figures, runs = [], {}              # runs: (clients, workers) -> (rate, samples, errors)
     server = Server(url, log_dir)
@@ -255,6 +262,8 @@ def measure_db(db: str, url: str, ceiling: Figure, seconds: float, log_dir: Path
         fig.extra["failed"] = bool(errors)
         figures.append(fig)
         figures += _cpu_figures(name, cpu, rate, workers)
+        if (db, clients) in TARGETS and floors:
+            figures += _budget_figures(name, clients, cpu, TARGETS[db, clients], floors[clients], runtime)
         for w, (other_rate, _, other_errors, _) in tried[1:]:
             figures.append(Figure(f"{name}.workers{w}", other_rate, "approvals/s", ceiling.value, ceiling.name,
                                   section=SECTION, note="; ".join(other_errors[:2]) or _processes(w)))
@@ -288,17 +297,56 @@ def _cpu_figures(name: str, cpu: dict[str, float], rate: float, workers: int) ->
     return figures
 
 
+def _budget_figures(name: str, clients: int, cpu: dict[str, float], target: float, floor: Figure,
+                    runtime: Figure | None) -> list[Figure]:
+    """Why a throughput target is or is not within reach on this machine, in server CPU per approval.
+
+    `server_budget`: the server CPU per approval at which the target would be reached, the client's and
+    the database's measured CPU staying as they are. One client waits for each answer, so its approval's
+    parts run one after another and a second of time holds 1,000 ms of them; several clients keep every
+    core busy, and a second holds cores x 1,000 ms. Its ratio is budget / the server's measured CPU.
+    `server_floor`: what an approval's four requests cost on waitress and Flask doing nothing (`http.floor.cN`) plus
+    our runtime's approval in memory with its saves and loads (`runtime.save_load`). No change to our
+    own code goes below it; ratio floor / budget above 1 means the target is out of reach on this
+    machine while the API runs on waitress and Flask and the engine on SpiffWorkflow."""
+    if "server" not in cpu or floor.value is None:
+        return []
+    capacity = 1000.0 * (1 if clients == 1 else (os.cpu_count() or 1))
+    others = sum(ms for part, ms in cpu.items() if part != "server")
+    budget = capacity / target - others
+    engine_ms = 1000.0 / runtime.value if runtime is not None and runtime.value else None
+    floor_ms = REQUESTS_PER_APPROVAL * floor.value + (engine_ms or 0.0)
+    return [
+        Figure(f"{name}.server_budget", budget, "ms CPU/approval", cpu["server"], f"{name}.cpu.server",
+               section=SECTION, note=f"{capacity:,.0f} ms of CPU per second / {target:g} approvals/s, less the "
+                                     f"{' and '.join(p for p in cpu if p != 'server')}'s {others:.2f} ms; "
+                                     f"ratio: budget / measured"),
+        Figure(f"{name}.server_floor", floor_ms, "ms CPU/approval", budget if budget > 0 else None,
+               f"{name}.server_budget", section=SECTION,
+               note=f"{REQUESTS_PER_APPROVAL} x {floor.name} ({REQUESTS_PER_APPROVAL * floor.value:.2f} ms)" +
+                    (f" + runtime.save_load ({engine_ms:.2f} ms)" if engine_ms else
+                     " (runtime.save_load not measured in this run)") +
+                    "; ratio > 1: the target is out of reach on this machine on waitress, Flask and SpiffWorkflow"),
+    ]
+
+
 def _processes(workers: int) -> str:
     return "1 server process" if workers == 1 else f"{workers} server processes"
 
 
-def measure(ceiling: Figure, seconds: float, pg_url: str | None, pg_why: str) -> list[Figure]:
+def measure(ceiling: Figure, seconds: float, pg_url: str | None, pg_why: str,
+            runtime: Figure | None = None) -> list[Figure]:
+    """Section 2. `runtime`: item 1's `runtime.save_load`, for the server floor (None when not measured)."""
+    from . import http_floor
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
-        figures += measure_db("sqlite", services.fresh_sqlite(Path(tmp), "http"), ceiling, seconds, Path(tmp))
+        floors = http_floor.measure(seconds, Path(tmp))
+        figures += floors.values()
+        figures += measure_db("sqlite", services.fresh_sqlite(Path(tmp), "http"), ceiling, seconds, Path(tmp),
+                              floors, runtime)
         if pg_url:
             services.fresh_postgres(pg_url)
-            figures += measure_db("postgres", pg_url, ceiling, seconds, Path(tmp))
+            figures += measure_db("postgres", pg_url, ceiling, seconds, Path(tmp), floors, runtime)
         else:
             for clients in (1, 8):
                 figures.append(Figure(f"http.postgres.c{clients}", None, "approvals/s", ceiling.value, ceiling.name,

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {"name", "value", "unit", "baseline", "ratio", "target", "met"}
 # At least one figure of each of the six items (PostgreSQL- and Redis-backed ones included).
 EXPECTED = {"machine.speed.start", "machine.speed.before_s2", "machine.speed.end", "calibration.json", "ceiling.memory", "ceiling.save_load", "http.sqlite.c1", "http.sqlite.c8",
-            "http.postgres.c1", "http.postgres.c8", "inbox.10k.p95", "cases.manager.10k.p95",
+            "http.postgres.c1", "http.postgres.c8", "http.floor.c1", "http.floor.c8", "http.sqlite.c1.server_budget",
+            "http.sqlite.c1.server_floor", "http.postgres.c8.server_budget", "http.postgres.c8.server_floor",
+            "inbox.10k.p95", "cases.manager.10k.p95",
             "step.loop.pruned.100", "step.reminders.pruned.100", "dispatch.task.50", "dispatch.subprocess.50"}
 
 
@@ -29,7 +31,7 @@ def test_quick_run_writes_every_figure(tmp_path):
     by_name = {f["name"]: f for f in figures}
     assert EXPECTED <= set(by_name), EXPECTED - set(by_name)
     assert any(name.startswith("timers.") for name in by_name)
-    for name in ("ceiling.memory", "ceiling.save_load", "http.sqlite.c1", "step.loop.pruned.100"):
+    for name in ("ceiling.memory", "ceiling.save_load", "http.sqlite.c1", "http.floor.c8", "step.loop.pruned.100"):
         assert by_name[name]["value"] > 0, by_name[name]
     # the machine's speed is probed again before each section, against its speed at the start
     assert by_name["machine.speed.end"]["baseline_of"] == "machine.speed.start"
