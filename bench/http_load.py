@@ -37,33 +37,32 @@ TARGETS = {("sqlite", 1): 100, ("postgres", 8): 200}
 WORKERS = min(os.cpu_count() or 1, 4)       # the several-process configuration: one per core
 
 
-class Server:
-    """`python -m gwc serve --workers N` on a free loopback port, against `url`."""
+class ServedProcess:
+    """A server in a process of its own on a free loopback port, awaited until a request to it is
+    answered with 200, and stopped with SIGTERM (SIGKILL after 15 s)."""
 
-    def __init__(self, url: str, log_dir: Path, workers: int = 1, root: Path | None = None):
-        """`root`: the checkout whose `gwc serve` runs (default: this one; bench/compare.py passes
-        another version's work tree)."""
-        self.db = "postgres" if url.startswith("postgresql") else "sqlite"
+    def __init__(self, argv: list[str], log_dir: Path, name: str, probe: tuple, *, env: dict | None = None,
+                 cwd: Path | None = None, timeout: float = 60):
+        """`argv`: the command, "{port}" standing for the port; `probe`: (method, path, body)."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if k != "GWC_BROKER_URL"}
-        env.update(GWC_DATABASE_URL=url, GWC_SECRET_KEY="bench-secret-" + "x" * 32)
-        self.log = (log_dir / f"server-{self.port}.log").open("w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "gwc", "serve", "--port", str(self.port),
-                                      "--workers", str(workers)],
-                                     cwd=root or services.ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        self.log = (log_dir / f"{name.replace(' ', '-')}-{self.port}.log").open("w")
+        self.proc = subprocess.Popen([arg.replace("{port}", str(self.port)) for arg in argv], cwd=cwd or services.ROOT,
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("gwc serve exited: " + Path(self.log.name).read_text()[-2000:])
+                self.log.close()
+                raise RuntimeError(f"{name} exited: " + Path(self.log.name).read_text()[-2000:])
             try:
-                if Client(self.port).call("GET", "/healthz")[0] == 200:
+                if Client(self.port).call(*probe)[0] == 200:
                     return
             except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gwc serve did not answer /healthz within 60 s")
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{name} did not answer {probe[0]} {probe[1]} within {timeout:.0f} s")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -73,6 +72,19 @@ class Server:
             self.proc.kill()
             self.proc.wait(15)
         self.log.close()
+
+
+class Server(ServedProcess):
+    """`python -m gwc serve --workers N` on a free loopback port, against `url`."""
+
+    def __init__(self, url: str, log_dir: Path, workers: int = 1, root: Path | None = None):
+        """`root`: the checkout whose `gwc serve` runs (default: this one; bench/compare.py passes
+        another version's work tree)."""
+        self.db = "postgres" if url.startswith("postgresql") else "sqlite"
+        env = {k: v for k, v in os.environ.items() if k != "GWC_BROKER_URL"}
+        env.update(GWC_DATABASE_URL=url, GWC_SECRET_KEY="bench-secret-" + "x" * 32)
+        super().__init__([sys.executable, "-m", "gwc", "serve", "--port", "{port}", "--workers", str(workers)],
+                         log_dir, "gwc serve", ("GET", "/healthz"), env=env, cwd=root)
 
 
 class Client:
@@ -305,10 +317,11 @@ def _budget_figures(name: str, clients: int, cpu: dict[str, float], target: floa
     the database's measured CPU staying as they are. One client waits for each answer, so its approval's
     parts run one after another and a second of time holds 1,000 ms of them; several clients keep every
     core busy, and a second holds cores x 1,000 ms. Its ratio is budget / the server's measured CPU.
-    `server_floor`: what an approval's four requests cost on waitress and Flask doing nothing (`http.floor.cN`) plus
-    our runtime's approval in memory with its saves and loads (`runtime.save_load`). No change to our
-    own code goes below it; ratio floor / budget above 1 means the target is out of reach on this
-    machine while the API runs on waitress and Flask and the engine on SpiffWorkflow."""
+    `server_floor`: what an approval's four requests cost on waitress and Flask doing nothing
+    (`http.floor.cN`), plus our runtime's approval in memory with its saves and loads
+    (`runtime.save_load`). No change to our own code goes below it; ratio floor / budget above 1 means
+    the target is out of reach on this machine while the API runs on waitress and Flask and the engine
+    on SpiffWorkflow."""
     if "server" not in cpu or floor.value is None:
         return []
     capacity = 1000.0 * (1 if clients == 1 else (os.cpu_count() or 1))
