@@ -37,18 +37,24 @@ def lane_index(process) -> dict[str, str | None]:
     return index
 
 
-def effective_lane(element, index: dict[str, str | None]) -> str | None:
-    """The lane SpiffWorkflow gives a flow node: the lane of its outermost enclosing subprocess that
-    has one, else its own."""
+def lane_holder(element, index: dict[str, str | None]):
+    """The flow node whose lane SpiffWorkflow gives `element`: its outermost enclosing subprocess that is
+    in a named lane, else the element itself when it is; None when neither is."""
     chain, node = [], element
     while node is not None and not is_bpmn(node, "process"):
         chain.append(node)
         node = node.getparent()
     for node in reversed(chain):
-        name = index.get(node.get("id") or "")
-        if name:
-            return name
+        if index.get(node.get("id") or ""):
+            return node
     return None
+
+
+def effective_lane(element, index: dict[str, str | None]) -> str | None:
+    """The lane SpiffWorkflow gives a flow node: the lane of its outermost enclosing subprocess that
+    has one, else its own."""
+    holder = lane_holder(element, index)
+    return index[holder.get("id")] if holder is not None else None
 
 
 def split_groups(text: str | None) -> list[str]:
@@ -122,6 +128,7 @@ def check_lanes(doc: Doc) -> list[Problem]:
                 problems.append(doc.problem(lane, f"泳道 {lane.get('id')} 没有名称；泳道名称就是可以办理其中任务的角色，"
                                                   f"请填写 (lane without a name)"))
         for task in human_tasks(process):
+            problems += _overridden_lane(doc, task, index)
             if not effective_lane(task, index) and not candidate_groups(task):
                 problems.append(doc.problem(task, f"人工任务 {task.get('id')} 不在任何有名称的泳道里，谁都无法办理；"
                                                   f"请把它放进以角色命名的泳道 (human task outside of a lane)"))
@@ -135,3 +142,22 @@ def check_lanes(doc: Doc) -> list[Problem]:
             problems.append(doc.problem(starts[0], "几个开始事件分属不同泳道，无法确定谁可以发起流程；请只保留一个开始事件 "
                                                    "(start events in different lanes)"))
     return problems
+
+
+def _overridden_lane(doc: Doc, task, index: dict[str, str | None]) -> list[Problem]:
+    """A human task drawn in one lane inside a subprocess drawn in another. SpiffWorkflow gives every
+    node of a subprocess the subprocess's lane, so the task would go to the holders of the outer role,
+    not to those of the lane it is drawn in: people the designer did not mean could work it. Refused
+    (an error, not a warning), with the two ways to say what is meant. A candidate group names the role
+    outright and is reported by its own warning instead."""
+    own = (index.get(task.get("id") or "") or "").strip()
+    holder = lane_holder(task, index)
+    if not own or holder is None or holder is task or candidate_groups(task):
+        return []
+    outer = (index[holder.get("id")] or "").strip()
+    if outer == own:
+        return []
+    return [doc.problem(task, f"人工任务 {task.get('id')} 画在泳道 {own} 里，但它所在的子流程 {holder.get('id')} 画在泳道 "
+                              f"{outer} 里；引擎按子流程的泳道分配，办理人会是持有 {outer} 的用户，而不是 {own}。请把子流程移出"
+                              f"泳道（其中的任务各按自己的泳道分配），或把任务放进泳道 {outer} (a subprocess's lane overrides "
+                              f"the lanes of the tasks inside it)")]

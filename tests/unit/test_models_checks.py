@@ -198,6 +198,35 @@ def test_lanes_are_roles_and_must_hold_every_human_task():
     assert the(problems, "start", "泳道").line == line_of(xml, 'id="start"')
 
 
+SUBPROCESS_REVIEW = ('<bpmn:subProcess id="sub" name="复核子流程"><bpmn:startEvent id="s_start" />'
+                     '<bpmn:sequenceFlow id="s1" sourceRef="s_start" targetRef="review" />\n'
+                     '<bpmn:userTask id="review" name="财务复核" />\n'
+                     '<bpmn:sequenceFlow id="s2" sourceRef="review" targetRef="s_end" /><bpmn:endEvent id="s_end" />'
+                     '</bpmn:subProcess>\n<bpmn:sequenceFlow id="f_end" sourceRef="sub" targetRef="end" />\n'
+                     '<bpmn:endEvent id="end" />')
+
+
+def _review_in_lane(subprocess_lane: str | None) -> str:
+    outer = "".join(f"<bpmn:flowNodeRef>{ref}</bpmn:flowNodeRef>" for ref in ("start", "end")) + \
+        ("<bpmn:flowNodeRef>sub</bpmn:flowNodeRef>" if subprocess_lane == "UNIT_CLERK" else "")
+    return model(SUBPROCESS_REVIEW, first="sub").replace(
+        '<bpmn:startEvent', f'<bpmn:laneSet id="ls"><bpmn:lane id="lane_a" name="UNIT_CLERK">{outer}</bpmn:lane>'
+        '<bpmn:lane id="lane_b" name="FINANCE_APPROVER"><bpmn:flowNodeRef>review</bpmn:flowNodeRef></bpmn:lane>'
+        '</bpmn:laneSet>\n<bpmn:startEvent', 1)
+
+
+def test_a_task_drawn_in_another_lane_than_its_subprocess_is_refused():
+    """SpiffWorkflow gives a subprocess's nodes the subprocess's lane: the finance review drawn in the
+    FINANCE_APPROVER lane would go to the clerks whose lane holds the subprocess."""
+    xml = _review_in_lane("UNIT_CLERK")
+    error = the(check(xml), "review", "FINANCE_APPROVER", "UNIT_CLERK", "sub", "移出泳道")
+    assert error.is_error and error.line == line_of(xml, 'id="review"')
+    # the fix the message gives: the subprocess in no lane, and the task goes to the lane it is drawn in
+    result = validate_bundle({"t.bpmn": _review_in_lane(None).encode()}, operators=set())
+    assert result.ok and not result.all_problems, [str(p) for p in result.all_problems]
+    assert result.processes["p"].subprocess_specs["sub"].task_specs["review"].lane == "FINANCE_APPROVER"
+
+
 def test_behaviour_carrying_camunda_extensions_are_refused_harmless_ones_pass():
     xml = model('<bpmn:userTask id="task" camunda:candidateGroups="finance" camunda:asyncBefore="true">\n'
                 '<bpmn:extensionElements><signavio:signavioMetaData metaKey="x" metaValue="y" />\n'
