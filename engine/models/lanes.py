@@ -145,19 +145,28 @@ def check_lanes(doc: Doc) -> list[Problem]:
 
 
 def _overridden_lane(doc: Doc, task, index: dict[str, str | None]) -> list[Problem]:
-    """A human task drawn in one lane inside a subprocess drawn in another. SpiffWorkflow gives every
-    node of a subprocess the subprocess's lane, so the task would go to the holders of the outer role,
-    not to those of the lane it is drawn in: people the designer did not mean could work it. Refused
-    (an error, not a warning), with the two ways to say what is meant. A candidate group names the role
-    outright and is reported by its own warning instead."""
-    own = (index.get(task.get("id") or "") or "").strip()
+    """A human task drawn in one lane (itself, or the subprocess nearest to it that is in a lane) inside
+    a subprocess drawn in another. SpiffWorkflow gives every node of a subprocess the outermost
+    subprocess's lane, so the task would go to the holders of that role, not to those of the lane it is
+    drawn in: people the designer did not mean could work it. Refused (an error, not a warning), with
+    the two ways to say what is meant. A candidate group names the role outright and is reported by its
+    own warning instead."""
     holder = lane_holder(task, index)
-    if not own or holder is None or holder is task or candidate_groups(task):
+    if holder is None or candidate_groups(task):
         return []
-    outer = (index[holder.get("id")] or "").strip()
-    if outer == own:
+    drawn, node = None, task
+    while node is not None and node is not holder:
+        if index.get(node.get("id") or ""):
+            drawn = node
+            break
+        node = node.getparent()
+    if drawn is None:
         return []
-    return [doc.problem(task, f"人工任务 {task.get('id')} 画在泳道 {own} 里，但它所在的子流程 {holder.get('id')} 画在泳道 "
-                              f"{outer} 里；引擎按子流程的泳道分配，办理人会是持有 {outer} 的用户，而不是 {own}。请把子流程移出"
-                              f"泳道（其中的任务各按自己的泳道分配），或把任务放进泳道 {outer} (a subprocess's lane overrides "
-                              f"the lanes of the tasks inside it)")]
+    meant, outer = (index[drawn.get("id")] or "").strip(), (index[holder.get("id")] or "").strip()
+    if meant == outer:
+        return []
+    where = f"画在泳道 {meant} 里" if drawn is task else f"所在的子流程 {drawn.get('id')} 画在泳道 {meant} 里"
+    return [doc.problem(task, f"人工任务 {task.get('id')} {where}，但外层的子流程 {holder.get('id')} 画在泳道 {outer} 里；"
+                              f"引擎按最外层子流程的泳道分配，办理人会是持有 {outer} 的用户，而不是 {meant}。请把子流程 "
+                              f"{holder.get('id')} 移出泳道（其中的任务各按自己的泳道分配），或把任务放进泳道 {outer} "
+                              f"(a subprocess's lane overrides the lanes inside it)")]

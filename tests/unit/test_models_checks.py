@@ -227,6 +227,24 @@ def test_a_task_drawn_in_another_lane_than_its_subprocess_is_refused():
     assert result.processes["p"].subprocess_specs["sub"].task_specs["review"].lane == "FINANCE_APPROVER"
 
 
+def test_a_task_in_an_inner_subprocess_drawn_in_another_lane_than_the_outer_one_is_refused():
+    inner = SUBPROCESS_REVIEW.replace('<bpmn:userTask id="review" name="财务复核" />',
+                                      '<bpmn:subProcess id="inner"><bpmn:startEvent id="i_start" />'
+                                      '<bpmn:sequenceFlow id="i1" sourceRef="i_start" targetRef="review" />'
+                                      '<bpmn:userTask id="review" name="财务复核" />'
+                                      '<bpmn:sequenceFlow id="i2" sourceRef="review" targetRef="i_end" />'
+                                      '<bpmn:endEvent id="i_end" /></bpmn:subProcess>').replace(
+        'targetRef="review" />\n', 'targetRef="inner" />\n', 1).replace('sourceRef="review" targetRef="s_end"',
+                                                                        'sourceRef="inner" targetRef="s_end"')
+    xml = model(inner, first="sub").replace(
+        '<bpmn:startEvent', '<bpmn:laneSet id="ls"><bpmn:lane id="lane_a" name="UNIT_CLERK"><bpmn:flowNodeRef>start'
+        '</bpmn:flowNodeRef><bpmn:flowNodeRef>sub</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>'
+        '<bpmn:lane id="lane_b" name="FINANCE_APPROVER"><bpmn:flowNodeRef>inner</bpmn:flowNodeRef></bpmn:lane>'
+        '</bpmn:laneSet>\n<bpmn:startEvent', 1)
+    error = the(check(xml), "review", "inner", "FINANCE_APPROVER", "sub", "UNIT_CLERK")
+    assert error.is_error
+
+
 def test_behaviour_carrying_camunda_extensions_are_refused_harmless_ones_pass():
     xml = model('<bpmn:userTask id="task" camunda:candidateGroups="finance" camunda:asyncBefore="true">\n'
                 '<bpmn:extensionElements><signavio:signavioMetaData metaKey="x" metaValue="y" />\n'
