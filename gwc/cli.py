@@ -25,18 +25,20 @@ class _Gwc(click.Group):
         from sqlalchemy.exc import OperationalError
         try:
             return super().invoke(ctx)
-        except (OperationalError, UnavailableError) as exc:
-            cause = exc if isinstance(exc, OperationalError) else exc.__cause__
-            if isinstance(exc, UnavailableError) and not isinstance(cause, OperationalError):
-                click.echo(f"error: {exc.message}", err=True)       # no connection free in the pool
-                sys.exit(1)
-            reason = str(cause.orig).strip().splitlines()[0] if cause.orig is not None else str(cause)
-            click.echo(f"error: 数据库无法连接 (cannot connect to the database "
-                       f"{_safe_url(Settings.from_env().database_url)}): {reason}", err=True)
+        except OperationalError as exc:                 # met outside a unit of work (migrations, connect)
+            _unreachable(exc)
+        except EngineError as exc:
+            if isinstance(exc, UnavailableError) and isinstance(exc.__cause__, OperationalError):
+                _unreachable(exc.__cause__)
+            click.echo(f"error: {exc.message}", err=True)   # a refusal, or no pooled connection free
             sys.exit(1)
-        except EngineError as exc:          # a refusal: its message, exit 1
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(1)
+
+
+def _unreachable(exc) -> None:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    click.echo(f"error: 数据库无法连接 (cannot connect to the database {_safe_url(Settings.from_env().database_url)}): "
+               f"{reason}", err=True)
+    sys.exit(1)
 
 
 @click.group(cls=_Gwc, help="公物仓 workflow platform: database, users, process models.")

@@ -37,24 +37,22 @@ def lane_index(process) -> dict[str, str | None]:
     return index
 
 
-def lane_holder(element, index: dict[str, str | None]):
-    """The flow node whose lane SpiffWorkflow gives `element`: its outermost enclosing subprocess that is
-    in a named lane, else the element itself when it is; None when neither is."""
-    chain, node = [], element
+def laned_nodes(element, index: dict[str, str | None]) -> list:
+    """`element` and its enclosing subprocesses that are in a named lane, innermost first. SpiffWorkflow
+    gives `element` the lane of the last one (the outermost); a designer reads the first."""
+    found, node = [], element
     while node is not None and not is_bpmn(node, "process"):
-        chain.append(node)
-        node = node.getparent()
-    for node in reversed(chain):
         if index.get(node.get("id") or ""):
-            return node
-    return None
+            found.append(node)
+        node = node.getparent()
+    return found
 
 
 def effective_lane(element, index: dict[str, str | None]) -> str | None:
     """The lane SpiffWorkflow gives a flow node: the lane of its outermost enclosing subprocess that
     has one, else its own."""
-    holder = lane_holder(element, index)
-    return index[holder.get("id")] if holder is not None else None
+    laned = laned_nodes(element, index)
+    return index[laned[-1].get("id")] if laned else None
 
 
 def split_groups(text: str | None) -> list[str]:
@@ -151,17 +149,10 @@ def _overridden_lane(doc: Doc, task, index: dict[str, str | None]) -> list[Probl
     drawn in: people the designer did not mean could work it. Refused (an error, not a warning), with
     the two ways to say what is meant. A candidate group names the role outright and is reported by its
     own warning instead."""
-    holder = lane_holder(task, index)
-    if holder is None or candidate_groups(task):
+    laned = laned_nodes(task, index)
+    if len(laned) < 2 or candidate_groups(task):
         return []
-    drawn, node = None, task
-    while node is not None and node is not holder:
-        if index.get(node.get("id") or ""):
-            drawn = node
-            break
-        node = node.getparent()
-    if drawn is None:
-        return []
+    drawn, holder = laned[0], laned[-1]
     meant, outer = (index[drawn.get("id")] or "").strip(), (index[holder.get("id")] or "").strip()
     if meant == outer:
         return []
